@@ -142,4 +142,3 @@ func SignContext(ctx context.Context, s crypto.Signer, digest []byte, opts crypt
 	}
 	return s.Sign(nil, digest, opts)
 }
-
