@@ -21,7 +21,7 @@ type tstInfo struct {
 	Policy         asn1.ObjectIdentifier
 	MessageImprint messageImprint
 	SerialNumber   *big.Int
-	GenTime        time.Time `asn1:"generalized"`
+	GenTime        time.Time     `asn1:"generalized"`
 	Accuracy       asn1.RawValue `asn1:"optional"`
 	Ordering       bool          `asn1:"optional"`
 	Nonce          *big.Int      `asn1:"optional"`
