@@ -1,0 +1,247 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/ecertkit/ecertkit/registry/internal/store"
+	"github.com/ecertkit/ecertkit/registry/tlog"
+)
+
+// MaxLeaves bounds one LogEntries call.
+const MaxLeaves = 10000
+
+// LogSize returns the number of events in the log.
+func (r *Registry) LogSize(ctx context.Context) (uint64, error) {
+	n, err := r.st.LogSize(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("registry: log size: %w", err)
+	}
+	return n, nil
+}
+
+func (r *Registry) nodes(ctx context.Context, levels []uint, idx []uint64) ([][]byte, error) {
+	ids := make([]uint64, len(levels))
+	for i := range levels {
+		ids[i] = store.NodeID(levels[i], idx[i])
+	}
+	return r.st.Nodes(ctx, ids)
+}
+
+// Root returns the root hash of the log at size (which must not exceed
+// the log's size).
+func (r *Registry) Root(ctx context.Context, size uint64) ([]byte, error) {
+	if err := r.checkSize(ctx, size); err != nil {
+		return nil, err
+	}
+	levels, idx := tlog.BorderNodes(size)
+	hs, err := r.nodes(ctx, levels, idx)
+	if err != nil {
+		return nil, fmt.Errorf("registry: root at %d: %w", size, err)
+	}
+	t, err := tlog.ResumeTree(size, hs)
+	if err != nil {
+		return nil, err
+	}
+	return t.Root(), nil
+}
+
+func (r *Registry) checkSize(ctx context.Context, size uint64) error {
+	n, err := r.LogSize(ctx)
+	if err != nil {
+		return err
+	}
+	if size > n {
+		return &NotFoundError{Kind: "log size", Key: fmt.Sprintf("%d (the log has %d entries)", size, n)}
+	}
+	return nil
+}
+
+// Checkpoint signs and returns a checkpoint of the log at its current
+// size, as a C2SP signed note, and its parsed form.
+func (r *Registry) Checkpoint(ctx context.Context) ([]byte, tlog.Checkpoint, error) {
+	n, err := r.LogSize(ctx)
+	if err != nil {
+		return nil, tlog.Checkpoint{}, err
+	}
+	return r.CheckpointAt(ctx, n)
+}
+
+// CheckpointAt signs a checkpoint of the log at an earlier size. The tree
+// at a size never changes, so a checkpoint signed later says the same as
+// one signed then.
+func (r *Registry) CheckpointAt(ctx context.Context, size uint64) ([]byte, tlog.Checkpoint, error) {
+	if len(r.opts.LogSigners) == 0 {
+		return nil, tlog.Checkpoint{}, ErrNoSigner
+	}
+	r.mu.Lock()
+	if r.cp.signed != nil && r.cp.size == size {
+		s, c := r.cp.signed, r.cp.c
+		r.mu.Unlock()
+		return s, c, nil
+	}
+	r.mu.Unlock()
+	root, err := r.Root(ctx, size)
+	if err != nil {
+		return nil, tlog.Checkpoint{}, err
+	}
+	c := tlog.Checkpoint{Origin: r.opts.Origin, Size: size, Hash: root}
+	signed, err := tlog.Sign(c, r.opts.LogSigners...)
+	if err != nil {
+		return nil, tlog.Checkpoint{}, fmt.Errorf("registry: %w", err)
+	}
+	r.mu.Lock()
+	r.cp.size, r.cp.signed, r.cp.c = size, signed, c
+	r.mu.Unlock()
+	return signed, c, nil
+}
+
+// ProveInclusion returns the audit path of the entry at index in the log
+// of the given size.
+func (r *Registry) ProveInclusion(ctx context.Context, index, size uint64) ([][]byte, error) {
+	if index >= size {
+		return nil, &NotFoundError{Kind: "log entry", Key: fmt.Sprintf("%d in a log of size %d", index, size)}
+	}
+	if err := r.checkSize(ctx, size); err != nil {
+		return nil, err
+	}
+	pn, err := tlog.InclusionNodes(index, size)
+	if err != nil {
+		return nil, fmt.Errorf("registry: inclusion proof: %w", err)
+	}
+	levels, idx := pn.IDs()
+	hs, err := r.nodes(ctx, levels, idx)
+	if err != nil {
+		return nil, fmt.Errorf("registry: inclusion proof: %w", err)
+	}
+	return pn.Proof(hs)
+}
+
+// ProveConsistency returns the proof that the log at size2 extends the
+// log at size1.
+func (r *Registry) ProveConsistency(ctx context.Context, size1, size2 uint64) ([][]byte, error) {
+	if size1 > size2 {
+		return nil, fmt.Errorf("registry: consistency proof: size %d is after %d", size1, size2)
+	}
+	if err := r.checkSize(ctx, size2); err != nil {
+		return nil, err
+	}
+	pn, err := tlog.ConsistencyNodes(size1, size2)
+	if err != nil {
+		return nil, fmt.Errorf("registry: consistency proof: %w", err)
+	}
+	levels, idx := pn.IDs()
+	hs, err := r.nodes(ctx, levels, idx)
+	if err != nil {
+		return nil, fmt.Errorf("registry: consistency proof: %w", err)
+	}
+	return pn.Proof(hs)
+}
+
+// InclusionProof returns a self-contained proof that the event at index
+// is in the log: the leaf, its audit path and a signed checkpoint at the
+// log's current size. Anyone can check it with its Verify method.
+func (r *Registry) InclusionProof(ctx context.Context, index uint64) (*tlog.InclusionProof, error) {
+	signed, c, err := r.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	es, err := r.st.Leaves(ctx, index, index+1)
+	if err != nil {
+		return nil, fmt.Errorf("registry: inclusion proof: %w", err)
+	}
+	if len(es) != 1 || index >= c.Size {
+		return nil, &NotFoundError{Kind: "log entry", Key: fmt.Sprint(index)}
+	}
+	hs, err := r.ProveInclusion(ctx, index, c.Size)
+	if err != nil {
+		return nil, err
+	}
+	return &tlog.InclusionProof{Index: index, Leaf: es[0].Leaf, Hashes: hs, Checkpoint: signed}, nil
+}
+
+// ConsistencyProof returns a self-contained proof that the log now
+// extends the log at an earlier size.
+func (r *Registry) ConsistencyProof(ctx context.Context, size1 uint64) (*tlog.ConsistencyProof, error) {
+	newSigned, c, err := r.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	oldSigned, _, err := r.CheckpointAt(ctx, size1)
+	if err != nil {
+		return nil, err
+	}
+	hs, err := r.ProveConsistency(ctx, size1, c.Size)
+	if err != nil {
+		return nil, err
+	}
+	return &tlog.ConsistencyProof{Old: oldSigned, New: newSigned, Hashes: hs}, nil
+}
+
+// LogEntries returns the events with start <= index < end (at most
+// MaxLeaves), in order. Leaf holds the exact bytes that were hashed.
+func (r *Registry) LogEntries(ctx context.Context, start, end uint64) ([]LogEntry, error) {
+	if end < start || end-start > MaxLeaves {
+		return nil, fmt.Errorf("registry: log entries [%d, %d): want at most %d in order", start, end, MaxLeaves)
+	}
+	es, err := r.st.Leaves(ctx, start, end)
+	if err != nil {
+		return nil, fmt.Errorf("registry: log entries: %w", err)
+	}
+	out := make([]LogEntry, len(es))
+	for i, e := range es {
+		ev, err := decodeEvent(e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = LogEntry{Index: e.Seq, Leaf: e.Leaf, Event: ev}
+	}
+	return out, nil
+}
+
+// LogEntry is one leaf of the log and its decoded event.
+type LogEntry struct {
+	Index uint64
+	Leaf  []byte
+	Event Event
+}
+
+// VerifyLog recomputes the whole log from its leaves and checks it
+// against the stored tree at the current size: every stored leaf hash
+// and node matches its recomputation, and every event decodes. It reads
+// the log from the beginning; it is what a monitor does, run inside.
+func (r *Registry) VerifyLog(ctx context.Context) (tlog.Checkpoint, error) {
+	size, err := r.LogSize(ctx)
+	if err != nil {
+		return tlog.Checkpoint{}, err
+	}
+	t := tlog.NewTree()
+	for start := uint64(0); start < size; start += MaxLeaves {
+		end := min(start+MaxLeaves, size)
+		es, err := r.st.Leaves(ctx, start, end)
+		if err != nil {
+			return tlog.Checkpoint{}, fmt.Errorf("registry: verify log: %w", err)
+		}
+		if uint64(len(es)) != end-start {
+			return tlog.Checkpoint{}, fmt.Errorf("registry: verify log: %d entries in [%d, %d)", len(es), start, end)
+		}
+		for i, e := range es {
+			if e.Seq != start+uint64(i) {
+				return tlog.Checkpoint{}, fmt.Errorf("registry: verify log: entry %d missing", start+uint64(i))
+			}
+			if _, err := decodeEvent(e); err != nil {
+				return tlog.Checkpoint{}, err
+			}
+			t.Append(e.Leaf, nil)
+		}
+	}
+	stored, err := r.Root(ctx, size)
+	if err != nil {
+		return tlog.Checkpoint{}, err
+	}
+	if !bytes.Equal(stored, t.Root()) {
+		return tlog.Checkpoint{}, fmt.Errorf("registry: verify log: stored tree root %x differs from the root %x of its leaves", stored, t.Root())
+	}
+	return tlog.Checkpoint{Origin: r.opts.Origin, Size: size, Hash: stored}, nil
+}
