@@ -1,0 +1,538 @@
+package cefact
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// Unmapped is a leaf of a decoded document that the certificate model does
+// not hold: an element's text or an attribute's value, with its XPath
+// (canonical prefixes rsm, ram, udt, qdt, ds, xsi; 1-based positions among
+// same-named siblings, e.g.
+// /rsm:SPSCertificate/rsm:SPSConsignment/ram:UtilizedSPSTransportEquipment[1]/ram:AffixedSPSSeal[1]/ram:ID[1]).
+// Decode also keeps these parts in the certificate's Extensions (see
+// ExtensionXMLPrefix) so that Encode writes them back.
+type Unmapped struct {
+	XPath string
+	Value string
+}
+
+// implicitPrefixes are bound in every fragment without declaration.
+var implicitPrefixes = map[string]string{
+	"rsm": NSCertificate,
+	"ram": NSRAM,
+	"udt": NSUDT,
+	"qdt": NSQDT,
+}
+
+// step is one step of an XPath as written by this package.
+type step struct {
+	attr  bool
+	space string // canonical prefix, or "" with uri set
+	uri   string // for namespaces without a canonical prefix
+	local string
+	index int // 1-based; 0 for attributes and the root
+}
+
+func (s step) String() string {
+	var b strings.Builder
+	if s.attr {
+		b.WriteByte('@')
+	}
+	switch {
+	case s.uri != "":
+		fmt.Fprintf(&b, "*[local-name()='%s' and namespace-uri()='%s']", s.local, s.uri)
+	case s.space != "":
+		b.WriteString(s.space + ":" + s.local)
+	default:
+		b.WriteString(s.local)
+	}
+	if s.index > 0 {
+		b.WriteString("[" + strconv.Itoa(s.index) + "]")
+	}
+	return b.String()
+}
+
+// stepFor names element or attribute space:local of a parsed tree.
+func (t *tree) stepFor(space, local string, attr bool, index int) step {
+	s := step{attr: attr, local: local, index: index}
+	if space == "" {
+		return s
+	}
+	uri := t.uriOf(space)
+	if preferredPrefix[uri] == space {
+		s.space = space
+		return s
+	}
+	s.uri = uri
+	return s
+}
+
+// parseXPath splits an XPath written by step.String.
+func parseXPath(p string) ([]step, error) {
+	if !strings.HasPrefix(p, "/") {
+		return nil, fmt.Errorf("xpath %q: not absolute", p)
+	}
+	var steps []step
+	i := 1
+	for i <= len(p) {
+		var s step
+		if i < len(p) && p[i] == '@' {
+			s.attr = true
+			i++
+		}
+		rest := p[i:]
+		switch {
+		case strings.HasPrefix(rest, "*[local-name()='"):
+			rest = rest[len("*[local-name()='"):]
+			j := strings.IndexByte(rest, '\'')
+			if j < 0 {
+				return nil, fmt.Errorf("xpath %q: bad step", p)
+			}
+			s.local = rest[:j]
+			rest = rest[j:]
+			const mid = "' and namespace-uri()='"
+			if !strings.HasPrefix(rest, mid) {
+				return nil, fmt.Errorf("xpath %q: bad step", p)
+			}
+			rest = rest[len(mid):]
+			j = strings.IndexByte(rest, '\'')
+			if j < 0 || !strings.HasPrefix(rest[j:], "']") {
+				return nil, fmt.Errorf("xpath %q: bad step", p)
+			}
+			s.uri = rest[:j]
+			i += len("*[local-name()='") + len(s.local) + len(mid) + len(s.uri) + 2
+		default:
+			j := strings.IndexAny(rest, "[/")
+			if j < 0 {
+				j = len(rest)
+			}
+			name := rest[:j]
+			if k := strings.IndexByte(name, ':'); k >= 0 {
+				s.space, s.local = name[:k], name[k+1:]
+			} else {
+				s.local = name
+			}
+			i += j
+		}
+		if s.local == "" {
+			return nil, fmt.Errorf("xpath %q: empty step", p)
+		}
+		if i < len(p) && p[i] == '[' {
+			j := strings.IndexByte(p[i:], ']')
+			if j < 0 {
+				return nil, fmt.Errorf("xpath %q: bad position", p)
+			}
+			n, err := strconv.Atoi(p[i+1 : i+j])
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("xpath %q: bad position", p)
+			}
+			s.index = n
+			i += j + 1
+		}
+		steps = append(steps, s)
+		if i >= len(p) {
+			break
+		}
+		if p[i] != '/' {
+			return nil, fmt.Errorf("xpath %q: unexpected %q", p, p[i])
+		}
+		i++
+	}
+	if len(steps) == 0 {
+		return nil, fmt.Errorf("xpath %q: empty", p)
+	}
+	for k, s := range steps {
+		if s.attr && k != len(steps)-1 {
+			return nil, fmt.Errorf("xpath %q: attribute step before the end", p)
+		}
+		if !s.attr && k > 0 && s.index == 0 && !(s.local == "text()" && k == len(steps)-1) {
+			return nil, fmt.Errorf("xpath %q: step %d has no position", p, k+1)
+		}
+	}
+	return steps, nil
+}
+
+// claims records which parts of a parsed tree the decoder mapped.
+type claims struct {
+	el   map[*etree.Element][]string // claimed element -> claimed attribute keys
+	text map[*etree.Element]bool     // element whose text is claimed
+	log  []*etree.Element
+}
+
+func newClaims() *claims {
+	return &claims{el: map[*etree.Element][]string{}, text: map[*etree.Element]bool{}}
+}
+
+func (c *claims) mark() int { return len(c.log) }
+
+func (c *claims) rollback(m int) {
+	for _, e := range c.log[m:] {
+		delete(c.el, e)
+		delete(c.text, e)
+	}
+	c.log = c.log[:m]
+}
+
+// take claims e (not its text) and the named attributes.
+func (c *claims) take(e *etree.Element, attrs ...string) {
+	if _, ok := c.el[e]; ok {
+		c.el[e] = append(c.el[e], attrs...)
+		return
+	}
+	c.el[e] = attrs
+	c.log = append(c.log, e)
+}
+
+// leaf claims e, its text and the named attributes.
+func (c *claims) leaf(e *etree.Element, attrs ...string) {
+	c.take(e, attrs...)
+	c.text[e] = true
+}
+
+func (c *claims) attrClaimed(e *etree.Element, key string) bool {
+	for _, k := range c.el[e] {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// unmappedPart is an unclaimed element (with its subtree) or attribute.
+type unmappedPart struct {
+	path []step
+	el   *etree.Element // nil for an attribute
+	attr string         // attribute value
+}
+
+// collect walks the tree and returns the parts that were not claimed.
+func (t *tree) collect(c *claims) []unmappedPart {
+	var out []unmappedPart
+	rootStep := t.stepFor(t.root.Space, t.root.Tag, false, 0)
+	var walk func(e *etree.Element, path []step)
+	walk = func(e *etree.Element, path []step) {
+		for _, a := range e.Attr {
+			key := a.Key
+			if a.Space != "" {
+				key = a.Space + ":" + a.Key
+			}
+			if !c.attrClaimed(e, key) {
+				p := append(append([]step(nil), path...), t.stepFor(a.Space, a.Key, true, 0))
+				out = append(out, unmappedPart{path: p, attr: a.Value})
+			}
+		}
+		if !c.text[e] && !hasChildElements(e) {
+			if s := leafText(e); strings.TrimSpace(s) != "" {
+				// Text of an element mapped only as a structure: keep it
+				// as a text node of the element, addressed as text().
+				out = append(out, unmappedPart{path: append(append([]step(nil), path...), step{local: "text()"}), attr: s})
+			}
+		}
+		counts := map[string]int{}
+		for _, k := range e.ChildElements() {
+			name := k.Space + ":" + k.Tag
+			counts[name]++
+			p := append(append([]step(nil), path...), t.stepFor(k.Space, k.Tag, false, counts[name]))
+			if _, ok := c.el[k]; !ok {
+				out = append(out, unmappedPart{path: p, el: k})
+				continue
+			}
+			walk(k, p)
+		}
+	}
+	walk(t.root, []step{rootStep})
+	return out
+}
+
+func xpathString(path []step) string {
+	var b strings.Builder
+	for _, s := range path {
+		b.WriteByte('/')
+		b.WriteString(s.String())
+	}
+	return b.String()
+}
+
+// leaves flattens an unmapped part into reported leaves.
+func (t *tree) leaves(u unmappedPart, out []Unmapped) []Unmapped {
+	if u.el == nil {
+		return append(out, Unmapped{XPath: xpathString(u.path), Value: u.attr})
+	}
+	var walk func(e *etree.Element, path []step)
+	walk = func(e *etree.Element, path []step) {
+		for _, a := range e.Attr {
+			p := append(append([]step(nil), path...), t.stepFor(a.Space, a.Key, true, 0))
+			out = append(out, Unmapped{XPath: xpathString(p), Value: a.Value})
+		}
+		if !hasChildElements(e) {
+			out = append(out, Unmapped{XPath: xpathString(path), Value: leafText(e)})
+			return
+		}
+		counts := map[string]int{}
+		for _, k := range e.ChildElements() {
+			name := k.Space + ":" + k.Tag
+			counts[name]++
+			walk(k, append(append([]step(nil), path...), t.stepFor(k.Space, k.Tag, false, counts[name])))
+		}
+	}
+	walk(u.el, u.path)
+	return out
+}
+
+// fragment serializes an unmapped element with declarations for the
+// namespaces it uses beyond the implicit ones.
+func (t *tree) fragment(e *etree.Element) string {
+	used := map[string]bool{}
+	var scan func(e *etree.Element)
+	scan = func(e *etree.Element) {
+		if e.Space != "" {
+			used[e.Space] = true
+		}
+		for _, a := range e.Attr {
+			if a.Space != "" && a.Space != "xml" {
+				used[a.Space] = true
+			}
+		}
+		for _, k := range e.ChildElements() {
+			scan(k)
+		}
+	}
+	scan(e)
+	cp := e.Copy()
+	stripIndent(cp)
+	prefixes := make([]string, 0, len(used))
+	for p := range used {
+		if p == "rsm" && (t.uriOf(p) == NSCertificate || t.uriOf(p) == NSAcknowledgement) {
+			continue // the document's own prefix
+		}
+		if implicitPrefixes[p] != t.uriOf(p) {
+			prefixes = append(prefixes, p)
+		}
+	}
+	sort.Strings(prefixes)
+	for _, p := range prefixes {
+		cp.CreateAttr("xmlns:"+p, t.uriOf(p))
+	}
+	doc := etree.NewDocument()
+	doc.WriteSettings.CanonicalText = true
+	doc.WriteSettings.CanonicalAttrVal = true
+	doc.AddChild(cp)
+	s, _ := doc.WriteToString()
+	return s
+}
+
+// insertUnmapped writes the ExtensionXMLPrefix entries of ext back into
+// the tree under root, whose schema type is rootType.
+func insertUnmapped(root *etree.Element, ext map[string]string, rootType, rsmURI string) error {
+	type entry struct {
+		key   string
+		steps []step
+		value string
+	}
+	var entries []entry
+	for k, v := range ext {
+		p, ok := strings.CutPrefix(k, ExtensionXMLPrefix)
+		if !ok {
+			continue
+		}
+		steps, err := parseXPath(p)
+		if err != nil {
+			return fmt.Errorf("cefact: encode: extension %q: %w", k, err)
+		}
+		if len(steps) < 2 {
+			return fmt.Errorf("cefact: encode: extension %q: no place below the root", k)
+		}
+		entries = append(entries, entry{k, steps, v})
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i].steps, entries[j].steps
+		if len(a) != len(b) {
+			return len(a) < len(b)
+		}
+		for k := range a {
+			if a[k].space != b[k].space || a[k].local != b[k].local || a[k].uri != b[k].uri || a[k].attr != b[k].attr {
+				return a[k].String() < b[k].String()
+			}
+			if a[k].index != b[k].index {
+				return a[k].index < b[k].index
+			}
+		}
+		return false
+	})
+	implicit := map[string]string{"rsm": rsmURI, "ram": NSRAM, "udt": NSUDT, "qdt": NSQDT}
+	ns := newNSTable()
+	for p, u := range implicit {
+		ns.uri[p] = u
+		ns.prefix[u] = p
+	}
+	for _, en := range entries {
+		if err := insertOne(root, rootType, en.steps, en.value, ns, implicit); err != nil {
+			return fmt.Errorf("cefact: encode: extension %q: %w", en.key, err)
+		}
+	}
+	// Declare the namespaces the inserted parts brought.
+	var extra []string
+	for p, u := range ns.uri {
+		if implicit[p] != u && p != "xml" {
+			extra = append(extra, p)
+		}
+	}
+	sort.Strings(extra)
+	for _, p := range extra {
+		if root.SelectAttr("xmlns:"+p) == nil {
+			root.CreateAttr("xmlns:"+p, ns.uri[p])
+		}
+	}
+	return nil
+}
+
+func spaceOf(s step, ns *nsTable) string {
+	if s.uri != "" {
+		return ns.prefixFor(s.uri)
+	}
+	if s.space != "" && ns.uri[s.space] == "" {
+		if u, ok := preferredURI[s.space]; ok {
+			return ns.prefixFor(u)
+		}
+	}
+	return s.space
+}
+
+var preferredURI = map[string]string{"ds": NSDSig, "xsi": NSXSI, "xml": nsXML}
+
+func insertOne(root *etree.Element, rootType string, steps []step, value string, ns *nsTable, implicit map[string]string) error {
+	cur, typ := root, rootType
+	last := len(steps) - 1
+	for k := 1; k < last; k++ {
+		s := steps[k]
+		sp := spaceOf(s, ns)
+		same := childrenNamed(cur, sp, s.local)
+		for len(same) < s.index {
+			// Structure that the mapped part did not regenerate.
+			placeChild(cur, el(sp, s.local), typ, len(same)+1)
+			same = childrenNamed(cur, sp, s.local)
+		}
+		cur = same[s.index-1]
+		typ = childType(typ, s.local)
+	}
+	s := steps[last]
+	if s.local == "text()" && !s.attr {
+		cur.AddChild(etree.NewText(value))
+		return nil
+	}
+	if s.attr {
+		key := s.local
+		if sp := spaceOf(s, ns); sp != "" {
+			key = sp + ":" + s.local
+		}
+		cur.CreateAttr(key, value)
+		return nil
+	}
+	ft, err := parse([]byte(value), parseOptions{maxDepth: DefaultMaxDepth, maxElems: DefaultMaxElements, implicit: implicit, fragment: true}, ns)
+	if err != nil {
+		return err
+	}
+	kids := ft.root.ChildElements()
+	if len(kids) != 1 {
+		return errors.New("want exactly one element")
+	}
+	frag := kids[0]
+	ft.root.RemoveChild(frag)
+	if frag.Space != spaceOf(s, ns) || frag.Tag != s.local {
+		return fmt.Errorf("element <%s:%s> does not match the path", frag.Space, frag.Tag)
+	}
+	placeChild(cur, frag, typ, s.index)
+	return nil
+}
+
+func childrenNamed(p *etree.Element, space, local string) []*etree.Element {
+	var out []*etree.Element
+	for _, c := range p.Child {
+		if e, ok := c.(*etree.Element); ok && e.Tag == local && e.Space == space {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func childType(parentType, local string) string {
+	for _, c := range schemaTypes[parentType] {
+		if c.name == local {
+			return c.typ
+		}
+	}
+	return ""
+}
+
+// placeChild inserts e as the index-th child of its name under p, among
+// other names in the order of p's schema type.
+func placeChild(p, e *etree.Element, parentType string, index int) {
+	same := childrenNamed(p, e.Space, e.Tag)
+	if index <= len(same) {
+		p.InsertChildAt(same[index-1].Index(), e)
+		return
+	}
+	if len(same) > 0 {
+		p.InsertChildAt(same[len(same)-1].Index()+1, e)
+		return
+	}
+	order := schemaTypes[parentType]
+	pos := -1
+	for i, c := range order {
+		if c.name == e.Tag {
+			pos = i
+		}
+	}
+	if pos >= 0 {
+		for _, c := range p.ChildElements() {
+			for i, oc := range order {
+				if oc.name == c.Tag && i > pos {
+					p.InsertChildAt(c.Index(), e)
+					return
+				}
+			}
+		}
+	}
+	p.AddChild(e)
+}
+
+type schemaChild struct{ name, typ string }
+
+// stripIndent removes whitespace-only text from elements that have child
+// elements, so that re-indenting the output does not accumulate it.
+func stripIndent(e *etree.Element) {
+	if !hasChildElements(e) {
+		return
+	}
+	kept := e.Child[:0]
+	for _, c := range e.Child {
+		if cd, ok := c.(*etree.CharData); ok && strings.TrimSpace(cd.Data) == "" {
+			continue
+		}
+		if k, ok := c.(*etree.Element); ok {
+			stripIndent(k)
+		}
+		kept = append(kept, c)
+	}
+	for i := len(kept); i < len(e.Child); i++ {
+		e.Child[i] = nil
+	}
+	e.Child = kept
+	for i, c := range e.Child {
+		switch x := c.(type) {
+		case *etree.Element:
+			_ = x
+		}
+		_ = i
+	}
+	e.ReindexChildren()
+}
