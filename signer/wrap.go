@@ -228,5 +228,9 @@ func describeCert(c *x509.Certificate) string {
 	if c == nil {
 		return "<nil>"
 	}
-	return fmt.Sprintf("%q (serial %s)", c.Subject.String(), hex.EncodeToString(c.SerialNumber.Bytes()))
+	name := c.Subject.CommonName
+	if len(c.Subject.Organization) > 0 {
+		name += ", " + c.Subject.Organization[0]
+	}
+	return fmt.Sprintf("%q (serial %s)", name, hex.EncodeToString(c.SerialNumber.Bytes()))
 }

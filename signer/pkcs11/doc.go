@@ -42,8 +42,15 @@
 // (CKR_PIN_LOCKED, CKR_PIN_EXPIRED),
 // signer.ErrTokenNotFound (no token with that label/serial/slot),
 // signer.ErrKeyNotFound, signer.ErrCertNotFound, signer.ErrUnsupportedAlgorithm
-// (mechanism or key type not supported, PSS with PSSSaltLengthAuto) and
+// (mechanism or key type not supported) and
 // signer.ErrTimeout. No error or log message contains the PIN.
+//
+// # Signing
+//
+// RSA PKCS#1 v1.5 (CKM_RSA_PKCS with the DigestInfo prefix), RSA-PSS
+// (CKM_RSA_PKCS_PSS; PSSSaltLengthAuto is signed with a salt as long as
+// the hash) and ECDSA (CKM_ECDSA; the token's raw r||s is returned as
+// DER) over SHA-256, SHA-384 or SHA-512 digests.
 //
 // # Concurrency and cgo
 //

@@ -5,6 +5,7 @@ package pkcs11
 import (
 	"context"
 	"crypto"
+	"crypto/rsa"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -150,6 +151,11 @@ func (k *key) Public() crypto.PublicKey { return k.k.Public() }
 func (k *key) KeyInfo() signer.KeyInfo { return k.info }
 
 func (k *key) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if pss, ok := opts.(*rsa.PSSOptions); ok && pss.SaltLength == rsa.PSSSaltLengthAuto {
+		// crypto11 cannot pick the largest salt; the hash length is what
+		// every verifier of an Auto signature accepts (and what KMS uses).
+		opts = &rsa.PSSOptions{Hash: pss.Hash, SaltLength: rsa.PSSSaltLengthEqualsHash}
+	}
 	sig, err := k.k.Sign(rand, digest, opts)
 	if err != nil {
 		return nil, fmt.Errorf("signer: pkcs11: %s: %w", k.info.Name, mapError(err, "sign"))

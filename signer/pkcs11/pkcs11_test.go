@@ -165,6 +165,7 @@ func TestSoftHSMErrors(t *testing.T) {
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
+			t.Log(err)
 			for _, secret := range []string{userPIN, "0000-wrong"} {
 				if strings.Contains(err.Error(), secret) {
 					t.Errorf("PIN in error: %v", err)
@@ -172,11 +173,21 @@ func TestSoftHSMErrors(t *testing.T) {
 			}
 		})
 	}
-	t.Run("pss-auto-salt", func(t *testing.T) {
+	t.Run("pss-auto-salt-is-hash-length", func(t *testing.T) {
 		s := open(t, h.uri("object=seal-rsa", ""))
 		d := sha256.Sum256(nil)
-		_, err := s.Sign(rand.Reader, d[:], &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthAuto})
-		if !errors.Is(err, signer.ErrUnsupportedAlgorithm) {
+		sig, err := s.Sign(rand.Reader, d[:], &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthAuto})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rsa.VerifyPSS(s.Public().(*rsa.PublicKey), crypto.SHA256, d[:], sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("sha1-refused", func(t *testing.T) {
+		s := open(t, h.uri("object=seal-ec", ""))
+		d := make([]byte, 20)
+		if _, err := s.Sign(rand.Reader, d, crypto.SHA1); !errors.Is(err, signer.ErrUnsupportedAlgorithm) {
 			t.Fatalf("%v", err)
 		}
 	})
