@@ -298,6 +298,23 @@ func attr(attrs []Attribute, oid asn1.ObjectIdentifier) ([]byte, error) {
 	return found, nil
 }
 
+// MessageDigest returns the value of the message-digest signed attribute,
+// or nil when there is none.
+func (sd *SignedData) MessageDigest() []byte {
+	md, err := attr(sd.Signed, oidMessageDigest)
+	if err != nil || md == nil {
+		return nil
+	}
+	var v []byte
+	if _, err := asn1.Unmarshal(md, &v); err != nil {
+		return nil
+	}
+	return v
+}
+
+// DigestHash is the signer's digest algorithm, and false when unknown.
+func (sd *SignedData) DigestHash() (crypto.Hash, bool) { return HashFor(sd.DigestAlgorithm.Algorithm) }
+
 // SignerCert finds the signer's certificate among the CMS certificates (by
 // issuer and serial number or by subject key identifier).
 func (sd *SignedData) SignerCert() (*x509.Certificate, error) {

@@ -48,6 +48,16 @@ type Timestamp struct {
 // the TSA certificate is meant for timestamping. It does not check the
 // TSA's certificate path: the caller does that at the right time.
 func VerifyTimestamp(token, data []byte, algs Algorithms) (*Timestamp, error) {
+	return VerifyTimestampDigest(token, func(h crypto.Hash) ([]byte, error) {
+		hh := h.New()
+		hh.Write(data)
+		return hh.Sum(nil), nil
+	}, algs)
+}
+
+// VerifyTimestampDigest is VerifyTimestamp with the timestamped data given
+// by its digest (for a document timestamp: the hash of the byte ranges).
+func VerifyTimestampDigest(token []byte, digest DigestCheck, algs Algorithms) (*Timestamp, error) {
 	sd, err := ParseSignedData(token)
 	if err != nil {
 		return nil, err
@@ -76,9 +86,11 @@ func VerifyTimestamp(token, data []byte, algs Algorithms) (*Timestamp, error) {
 		return ts, fmt.Errorf("%w: message imprint hash %v", ErrAlgorithm, info.MessageImprint.HashAlgorithm.Algorithm)
 	}
 	ts.Hash = h
-	hh := h.New()
-	hh.Write(data)
-	if !bytes.Equal(hh.Sum(nil), info.MessageImprint.HashedMessage) {
+	sum, err := digest(h)
+	if err != nil {
+		return ts, err
+	}
+	if !bytes.Equal(sum, info.MessageImprint.HashedMessage) {
 		return ts, fmt.Errorf("%w: the timestamp's message imprint is not the %v of the timestamped data", ErrDigest, h)
 	}
 	hasTS := false
