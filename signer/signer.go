@@ -73,6 +73,7 @@ package signer
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
 )
 
@@ -140,5 +141,5 @@ func SignContext(ctx context.Context, s crypto.Signer, digest []byte, opts crypt
 	if err := ContextError(ctx, "signer: sign"); err != nil {
 		return nil, err
 	}
-	return s.Sign(nil, digest, opts)
+	return s.Sign(rand.Reader, digest, opts)
 }

@@ -377,3 +377,31 @@ func TestParseURI(t *testing.T) {
 		}
 	}
 }
+
+// Signing through SignContext, or with a nil rand, must work for every
+// algorithm, PSS and ECDSA included (both need randomness).
+func TestSignContextAndNilRand(t *testing.T) {
+	for _, kt := range []testpki.KeyType{testpki.RSA2048, testpki.ECDSAP256} {
+		s := testpki.MustNew(testpki.Options{SealKey: kt}).SealSigner()
+		d := sha256.Sum256([]byte("m"))
+		var opts crypto.SignerOpts = crypto.SHA256
+		if kt == testpki.RSA2048 {
+			opts = &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: rsa.PSSSaltLengthEqualsHash}
+		}
+		for _, sign := range []func() ([]byte, error){
+			func() ([]byte, error) { return signer.SignContext(context.Background(), s, d[:], opts) },
+			func() ([]byte, error) { return s.Sign(nil, d[:], opts) },
+		} {
+			sig, err := sign()
+			if err != nil {
+				t.Fatal(err)
+			}
+			verify(t, s, []byte("m"), opts, sig)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, err := signer.SignContext(ctx, s, d[:], opts); !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled context: %v", err)
+		}
+	}
+}

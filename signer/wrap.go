@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
+	cryptorand "crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
@@ -83,6 +84,9 @@ func (w *wrapped) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([
 	if err := checkOpts(w.pub, digest, opts); err != nil {
 		return nil, err
 	}
+	if rand == nil {
+		rand = cryptorand.Reader
+	}
 	sig, err := w.key.Sign(rand, digest, opts)
 	if err != nil {
 		return nil, err
@@ -102,7 +106,7 @@ func (w *wrapped) SignContext(ctx context.Context, digest []byte, opts crypto.Si
 	if cs, ok := w.key.(ContextSigner); ok {
 		sig, err = cs.SignContext(ctx, digest, opts)
 	} else {
-		sig, err = w.key.Sign(nil, digest, opts)
+		sig, err = w.key.Sign(cryptorand.Reader, digest, opts)
 	}
 	if err != nil {
 		return nil, err
