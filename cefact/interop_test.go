@@ -1,0 +1,82 @@
+package cefact
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/ecertkit/ecertkit/internal/testtool"
+	"github.com/ecertkit/ecertkit/signer/testpki"
+)
+
+// TestXMLLintSchema validates the encoding of every good sample against
+// the official 17A schema with xmllint.
+func TestXMLLintSchema(t *testing.T) {
+	xsd := filepath.Join(testtool.Shared(t, "cefact/xsd-17A"), "data", "standard", "SPSCertificate_17p0.xsd")
+	xmllint := testtool.Need(t, "xmllint")[0]
+	dir := t.TempDir()
+	for _, path := range goodSamples(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			c := readSample(t, path)
+			data, err := Marshal(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, filepath.Base(path)+".xml")
+			if err := os.WriteFile(out, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(xmllint, "--noout", "--nonet", "--schema", xsd, out)
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("xmllint rejects the encoding: %v\n%s", err, msg)
+			}
+		})
+	}
+}
+
+// TestXMLSecVerify checks that xmlsec1 accepts our signatures, with the
+// test PKI's root as the only trust anchor.
+func TestXMLSecVerify(t *testing.T) {
+	xmlsec := testtool.Need(t, "xmlsec1")[0]
+	for _, kt := range []testpki.KeyType{testpki.RSA2048, testpki.ECDSAP256} {
+		t.Run(kt.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			p := testpki.MustNew(testpki.Options{SealKey: kt})
+			if err := p.WriteFiles(dir); err != nil {
+				t.Fatal(err)
+			}
+			for _, path := range goodSamples(t) {
+				c := readSample(t, path)
+				data, err := Marshal(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var signed bytes.Buffer
+				if err := Sign(context.Background(), &signed, bytes.NewReader(data), p.SealSigner(), nil); err != nil {
+					t.Fatal(err)
+				}
+				out := filepath.Join(dir, filepath.Base(path)+".signed.xml")
+				if err := os.WriteFile(out, signed.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command(xmlsec, "--verify", "--trusted-pem", filepath.Join(dir, "root.pem"), out)
+				if msg, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("xmlsec1 rejects %s: %v\n%s", filepath.Base(out), err, msg)
+				}
+				// And a tampered copy is rejected by xmlsec1 too.
+				bad := bytes.Replace(signed.Bytes(), []byte("<ram:ID>"+c.Number), []byte("<ram:ID>X"+c.Number), 1)
+				if err := os.WriteFile(out, bad, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				cmd = exec.Command(xmlsec, "--verify", "--trusted-pem", filepath.Join(dir, "root.pem"), out)
+				if msg, err := cmd.CombinedOutput(); err == nil {
+					os.WriteFile("/tmp/cx/tampered.xml", bad, 0o644)
+					t.Fatalf("xmlsec1 accepts a tampered %s: %s", filepath.Base(out), msg)
+				}
+			}
+		})
+	}
+}
