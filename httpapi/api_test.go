@@ -416,7 +416,7 @@ func TestOpenAPIDescribesRoutes(t *testing.T) {
 		t.Fatal(resp.Status)
 	}
 	var doc struct {
-		OpenAPI string                     `json:"openapi"`
+		OpenAPI string                    `json:"openapi"`
 		Paths   map[string]map[string]any `json:"paths"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
