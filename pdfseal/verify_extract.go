@@ -1,0 +1,62 @@
+package pdfseal
+
+import (
+	"io"
+
+	"github.com/ecertkit/ecertkit/pdfseal/internal/pdf"
+)
+
+// extract fills rep.Certificate with the certificate data embedded in the
+// document as the latest intact, valid signature signed it, provided
+// nothing disallowed changed after that signature. The data is read from
+// the signed revision's bytes, so what is returned is what was signed.
+func (v *verifier) extract(rep *Report) {
+	if rep.Indication == TotalFailed {
+		return
+	}
+	var best *sigState
+	for _, s := range v.sigs {
+		if s.docTS || !s.rep.Intact || !s.rep.Valid || !s.rep.Changes.Permitted || s.rev < 0 || s.rep.Indication == TotalFailed {
+			continue
+		}
+		if best == nil || s.rev > best.rev {
+			best = s
+		}
+	}
+	if best == nil {
+		return
+	}
+	st, err := v.state(best.rev)
+	if err != nil || !hasEmbeddedFiles(st) {
+		return
+	}
+	end := v.ends[best.rev]
+	x, err := Extract(io.NewSectionReader(v.r, 0, end), end)
+	if err != nil {
+		best.rep.Notes = append(best.rep.Notes, "the embedded certificate data cannot be read: "+err.Error())
+		return
+	}
+	if x.Certificate == nil {
+		return
+	}
+	d, err := x.Certificate.Digest()
+	if err != nil {
+		best.rep.Notes = append(best.rep.Notes, "the embedded certificate has no canonical form: "+err.Error())
+		return
+	}
+	rep.Certificate = &EmbeddedCertificate{Certificate: x.Certificate, Digest: d, Revision: best.rev + 1, Field: best.rep.Field}
+}
+
+// hasEmbeddedFiles is a cheap test that spares the full extraction for
+// documents without embedded or associated files.
+func hasEmbeddedFiles(r *pdf.Reader) bool {
+	cat, _, err := r.Catalog()
+	if err != nil {
+		return false
+	}
+	if cat["AF"] != nil {
+		return true
+	}
+	names, _ := r.Dict(cat["Names"])
+	return names != nil && names["EmbeddedFiles"] != nil
+}
