@@ -1,0 +1,629 @@
+// Package sqlite is the embedded registry back end: one SQLite file
+// (modernc.org/sqlite, pure Go, no cgo) in WAL mode, with its schema
+// migrations built in. Several processes may share the file; writers
+// take turns (BEGIN IMMEDIATE) and readers never wait for them.
+//
+//	reg, err := sqlite.Open(ctx, "registry.db", registry.Options{})
+//
+// Every acknowledged change is on disk: commits are synchronous
+// (PRAGMA synchronous=FULL), so a crash or kill -9 loses nothing that a
+// change call returned without error for.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/ecertkit/ecertkit/registry"
+	"github.com/ecertkit/ecertkit/registry/internal/store"
+)
+
+// migrations are applied in order; the user_version pragma counts those
+// applied. Append, never edit.
+var migrations = []string{
+	`CREATE TABLE certs (
+		number TEXT PRIMARY KEY,
+		version INTEGER NOT NULL,
+		revision INTEGER NOT NULL,
+		status TEXT NOT NULL,
+		reason TEXT NOT NULL,
+		body_id TEXT NOT NULL,
+		scheme TEXT NOT NULL,
+		valid_from INTEGER NOT NULL,
+		valid_until INTEGER NOT NULL,
+		products TEXT NOT NULL,
+		updated INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE versions (
+		number TEXT NOT NULL,
+		version INTEGER NOT NULL,
+		digest BLOB NOT NULL,
+		json BLOB NOT NULL,
+		created INTEGER NOT NULL,
+		PRIMARY KEY (number, version)
+	) WITHOUT ROWID;
+	CREATE TABLE events (
+		seq INTEGER PRIMARY KEY,
+		number TEXT NOT NULL,
+		leaf BLOB NOT NULL
+	);
+	CREATE INDEX events_number ON events (number, seq);
+	CREATE TABLE terms (
+		kind TEXT NOT NULL,
+		term TEXT NOT NULL,
+		number TEXT NOT NULL,
+		PRIMARY KEY (kind, term, number)
+	) WITHOUT ROWID;
+	CREATE INDEX terms_number ON terms (number);
+	CREATE TABLE nodes (
+		id INTEGER PRIMARY KEY,
+		hash BLOB NOT NULL
+	);
+	CREATE TABLE requests (
+		key TEXT PRIMARY KEY,
+		fingerprint BLOB NOT NULL,
+		seq INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE bodies (
+		id TEXT PRIMARY KEY,
+		status TEXT NOT NULL,
+		json BLOB NOT NULL,
+		updated INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE seal_certs (
+		spki BLOB PRIMARY KEY,
+		body_id TEXT NOT NULL,
+		not_before INTEGER NOT NULL,
+		not_after INTEGER NOT NULL,
+		der BLOB NOT NULL,
+		added INTEGER NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX seal_certs_body ON seal_certs (body_id);
+	CREATE TABLE log_head (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		size INTEGER NOT NULL
+	);
+	INSERT INTO log_head (id, size) VALUES (1, 0);`,
+}
+
+// Open opens (creating if needed) the registry in the SQLite file at
+// path and brings its schema up to date.
+func Open(ctx context.Context, path string, opts registry.Options) (*registry.Registry, error) {
+	st, err := openStore(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return registry.New(st, opts), nil
+}
+
+type sqliteStore struct {
+	w, r   *sql.DB
+	ws, rs map[string]*sql.Stmt
+	reader
+}
+
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(30000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(OFF)")
+	q.Add("_pragma", "cache_size(-65536)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+func openStore(ctx context.Context, path string) (*sqliteStore, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: open: empty path")
+	}
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	s := &sqliteStore{w: w}
+	if err := s.migrate(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s.r = r
+	if s.ws, err = prepare(ctx, w, append(readQueries, writeQueries...)); err == nil {
+		s.rs, err = prepare(ctx, r, readQueries)
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	s.reader = reader{stmt: func(ctx context.Context, k string) *sql.Stmt { return s.rs[k] }, q: r}
+	return s, nil
+}
+
+func (s *sqliteStore) migrate(ctx context.Context) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var v int
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		conn.ExecContext(ctx, "ROLLBACK")
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if v > len(migrations) {
+		conn.ExecContext(ctx, "ROLLBACK")
+		return fmt.Errorf("migrate: the database has schema version %d, newer than this program's %d", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
+			conn.ExecContext(ctx, "ROLLBACK")
+			return fmt.Errorf("migrate to version %d: %w", i+1, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		conn.ExecContext(ctx, "ROLLBACK")
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+type query struct{ name, sql string }
+
+const certCols = `c.number, c.version, c.revision, c.status, c.reason, c.body_id, c.scheme, c.valid_from, c.valid_until, c.products, c.updated`
+
+var readQueries = []query{
+	{"cert", `SELECT ` + certCols + ` FROM certs c WHERE c.number = ?`},
+	{"current", `SELECT ` + certCols + `, v.digest, v.json, v.created FROM certs c JOIN versions v ON v.number = c.number AND v.version = c.version WHERE c.number = ?`},
+	{"version", `SELECT version, digest, json, created FROM versions WHERE number = ? AND version = ?`},
+	{"versions", `SELECT version, digest, json, created FROM versions WHERE number = ? ORDER BY version`},
+	{"byDigest", `SELECT version FROM versions WHERE number = ? AND digest = ?`},
+	{"events", `SELECT seq, number, leaf FROM events WHERE number = ? ORDER BY seq`},
+	{"body", `SELECT id, status, json, updated FROM bodies WHERE id = ?`},
+	{"bodies", `SELECT id, status, json, updated FROM bodies ORDER BY id`},
+	{"seal", `SELECT spki, body_id, not_before, not_after, der, added FROM seal_certs WHERE spki = ?`},
+	{"seals", `SELECT spki, body_id, not_before, not_after, der, added FROM seal_certs WHERE body_id = ? ORDER BY added, spki`},
+	{"request", `SELECT key, fingerprint, seq FROM requests WHERE key = ?`},
+	{"logSize", `SELECT size FROM log_head WHERE id = 1`},
+	{"node", `SELECT hash FROM nodes WHERE id = ?`},
+	{"leaves", `SELECT seq, number, leaf FROM events WHERE seq >= ? AND seq < ? ORDER BY seq`},
+}
+
+var writeQueries = []query{
+	{"insCert", `INSERT INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	{"updCert", `UPDATE certs SET version = ?, revision = ?, status = ?, reason = ?, body_id = ?, scheme = ?, valid_from = ?, valid_until = ?, products = ?, updated = ? WHERE number = ?`},
+	{"insVersion", `INSERT INTO versions (number, version, digest, json, created) VALUES (?, ?, ?, ?, ?)`},
+	{"insEvent", `INSERT INTO events (seq, number, leaf) VALUES (?, ?, ?)`},
+	{"delTerms", `DELETE FROM terms WHERE number = ?`},
+	{"insTerm", `INSERT OR IGNORE INTO terms (kind, term, number) VALUES (?, ?, ?)`},
+	{"insNode", `INSERT INTO nodes (id, hash) VALUES (?, ?)`},
+	{"insRequest", `INSERT INTO requests (key, fingerprint, seq) VALUES (?, ?, ?)`},
+	{"putBody", `INSERT INTO bodies (id, status, json, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, json = excluded.json, updated = excluded.updated`},
+	{"putSeal", `INSERT INTO seal_certs (spki, body_id, not_before, not_after, der, added) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (spki) DO UPDATE SET not_before = excluded.not_before, not_after = excluded.not_after`},
+	{"setLogSize", `UPDATE log_head SET size = ? WHERE id = 1`},
+}
+
+func prepare(ctx context.Context, db *sql.DB, qs []query) (map[string]*sql.Stmt, error) {
+	m := map[string]*sql.Stmt{}
+	for _, q := range qs {
+		st, err := db.PrepareContext(ctx, q.sql)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %s: %w", q.name, err)
+		}
+		m[q.name] = st
+	}
+	return m, nil
+}
+
+func (s *sqliteStore) Close() error {
+	var errs []error
+	for _, m := range []map[string]*sql.Stmt{s.ws, s.rs} {
+		for _, st := range m {
+			st.Close()
+		}
+	}
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	return errors.Join(errs...)
+}
+
+func (s *sqliteStore) Update(ctx context.Context, fn func(tx store.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	t := &sqliteTx{tx: tx}
+	cache := map[string]*sql.Stmt{}
+	t.reader = reader{stmt: func(ctx context.Context, k string) *sql.Stmt {
+		st, ok := cache[k]
+		if !ok {
+			st = tx.StmtContext(ctx, s.ws[k])
+			cache[k] = st
+		}
+		return st
+	}, q: tx}
+	if err := fn(t); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+type sqliteTx struct {
+	reader
+	tx *sql.Tx
+}
+
+func (t *sqliteTx) Write(ctx context.Context, w *store.Writes) error {
+	exec := func(k string, args ...any) error {
+		_, err := t.stmt(ctx, k).ExecContext(ctx, args...)
+		if err != nil {
+			var se *sqlite.Error
+			if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
+				return fmt.Errorf("sqlite: %s: %w: %v", k, store.ErrDuplicate, err)
+			}
+			return fmt.Errorf("sqlite: %s: %w", k, err)
+		}
+		return nil
+	}
+	for _, c := range w.NewCerts {
+		if err := exec("insCert", c.Number, c.Version, c.Revision, c.Status, c.Reason, c.BodyID, c.Scheme, c.ValidFrom, c.ValidUntil, c.Products, c.Updated); err != nil {
+			return err
+		}
+	}
+	for _, c := range w.UpdatedCerts {
+		if err := exec("updCert", c.Version, c.Revision, c.Status, c.Reason, c.BodyID, c.Scheme, c.ValidFrom, c.ValidUntil, c.Products, c.Updated, c.Number); err != nil {
+			return err
+		}
+	}
+	for _, v := range w.Versions {
+		if err := exec("insVersion", v.Number, v.Version, v.Digest[:], v.JSON, v.Created); err != nil {
+			return err
+		}
+	}
+	for _, e := range w.Events {
+		if err := exec("insEvent", int64(e.Seq), e.Number, e.Leaf); err != nil {
+			return err
+		}
+	}
+	for _, n := range w.ReplaceTerms {
+		if err := exec("delTerms", n); err != nil {
+			return err
+		}
+	}
+	for _, tm := range w.Terms {
+		if err := exec("insTerm", tm.Kind, tm.Term, tm.Number); err != nil {
+			return err
+		}
+	}
+	for _, n := range w.Nodes {
+		if err := exec("insNode", int64(n.ID), n.Hash); err != nil {
+			return err
+		}
+	}
+	for _, q := range w.Requests {
+		if err := exec("insRequest", q.Key, q.Fingerprint[:], int64(q.Seq)); err != nil {
+			return err
+		}
+	}
+	for _, b := range w.Bodies {
+		if err := exec("putBody", b.ID, b.Status, b.JSON, b.Updated); err != nil {
+			return err
+		}
+	}
+	for _, sc := range w.SealCerts {
+		if err := exec("putSeal", sc.SPKI[:], sc.BodyID, sc.NotBefore, sc.NotAfter, sc.DER, sc.Added); err != nil {
+			return err
+		}
+	}
+	return exec("setLogSize", int64(w.LogSize))
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+type reader struct {
+	stmt func(ctx context.Context, name string) *sql.Stmt
+	q    querier
+}
+
+func noRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanCert(sc scanner, extra ...any) (store.Cert, error) {
+	var c store.Cert
+	err := sc.Scan(append([]any{&c.Number, &c.Version, &c.Revision, &c.Status, &c.Reason, &c.BodyID, &c.Scheme, &c.ValidFrom, &c.ValidUntil, &c.Products, &c.Updated}, extra...)...)
+	return c, err
+}
+
+func digestOf(b []byte) ([32]byte, error) {
+	var d [32]byte
+	if len(b) != 32 {
+		return d, fmt.Errorf("stored digest has %d bytes", len(b))
+	}
+	copy(d[:], b)
+	return d, nil
+}
+
+func (r reader) Cert(ctx context.Context, number string) (store.Cert, error) {
+	c, err := scanCert(r.stmt(ctx, "cert").QueryRowContext(ctx, number))
+	return c, noRows(err)
+}
+
+func (r reader) Current(ctx context.Context, number string) (store.Current, error) {
+	var cur store.Current
+	var d []byte
+	c, err := scanCert(r.stmt(ctx, "current").QueryRowContext(ctx, number), &d, &cur.Version.JSON, &cur.Version.Created)
+	if err != nil {
+		return cur, noRows(err)
+	}
+	cur.Cert = c
+	cur.Version.Number, cur.Version.Version = c.Number, c.Version
+	cur.Version.Digest, err = digestOf(d)
+	return cur, err
+}
+
+func (r reader) Version(ctx context.Context, number string, version int) (store.Version, error) {
+	v := store.Version{Number: number}
+	var d []byte
+	err := r.stmt(ctx, "version").QueryRowContext(ctx, number, version).Scan(&v.Version, &d, &v.JSON, &v.Created)
+	if err != nil {
+		return v, noRows(err)
+	}
+	v.Digest, err = digestOf(d)
+	return v, err
+}
+
+func (r reader) Versions(ctx context.Context, number string) ([]store.Version, error) {
+	rows, err := r.stmt(ctx, "versions").QueryContext(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Version
+	for rows.Next() {
+		v := store.Version{Number: number}
+		var d []byte
+		if err := rows.Scan(&v.Version, &d, &v.JSON, &v.Created); err != nil {
+			return nil, err
+		}
+		if v.Digest, err = digestOf(d); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) VersionByDigest(ctx context.Context, number string, d [32]byte) (int, error) {
+	var v int
+	err := r.stmt(ctx, "byDigest").QueryRowContext(ctx, number, d[:]).Scan(&v)
+	return v, noRows(err)
+}
+
+func scanEvents(rows *sql.Rows, err error) ([]store.Event, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var e store.Event
+		var seq int64
+		if err := rows.Scan(&seq, &e.Number, &e.Leaf); err != nil {
+			return nil, err
+		}
+		e.Seq = uint64(seq)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) Events(ctx context.Context, number string) ([]store.Event, error) {
+	return scanEvents(r.stmt(ctx, "events").QueryContext(ctx, number))
+}
+
+func (r reader) Leaves(ctx context.Context, start, end uint64) ([]store.Event, error) {
+	return scanEvents(r.stmt(ctx, "leaves").QueryContext(ctx, int64(start), int64(end)))
+}
+
+// maxRune sorts after every string that a prefix can begin.
+const maxRune = "\U0010FFFF"
+
+func (r reader) Search(ctx context.Context, q store.Query) ([]store.Current, error) {
+	var sb strings.Builder
+	var args []any
+	sb.WriteString(`SELECT ` + certCols + `, v.digest, v.json, v.created FROM certs c JOIN versions v ON v.number = c.number AND v.version = c.version WHERE c.number > ?`)
+	args = append(args, q.After)
+	if q.HolderPrefix != "" {
+		sb.WriteString(` AND c.number IN (SELECT number FROM terms WHERE kind = 'h' AND term >= ? AND term < ?)`)
+		args = append(args, q.HolderPrefix, q.HolderPrefix+maxRune)
+	}
+	if q.ManufacturerPrefix != "" {
+		sb.WriteString(` AND EXISTS (SELECT 1 FROM terms t WHERE t.kind = 'm' AND t.term >= ? AND t.term < ? AND t.number = c.number)`)
+		args = append(args, q.ManufacturerPrefix, q.ManufacturerPrefix+maxRune)
+	}
+	if q.ProductText != "" {
+		sb.WriteString(` AND instr(c.products, ?) > 0`)
+		args = append(args, q.ProductText)
+	}
+	if q.BodyID != "" {
+		sb.WriteString(` AND c.body_id = ?`)
+		args = append(args, q.BodyID)
+	}
+	if q.Scheme != "" {
+		sb.WriteString(` AND c.scheme = ?`)
+		args = append(args, q.Scheme)
+	}
+	switch q.Status {
+	case "":
+	case "valid", "suspended":
+		sb.WriteString(` AND c.status = ? AND (c.valid_until = 0 OR c.valid_until > ?)`)
+		args = append(args, q.Status, q.Now)
+	case "expired":
+		sb.WriteString(` AND c.status IN ('valid', 'suspended') AND c.valid_until <> 0 AND c.valid_until <= ?`)
+		args = append(args, q.Now)
+	default:
+		sb.WriteString(` AND c.status = ?`)
+		args = append(args, q.Status)
+	}
+	if q.ValidTo != 0 {
+		sb.WriteString(` AND c.valid_from < ?`)
+		args = append(args, q.ValidTo)
+	}
+	if q.ValidFrom != 0 {
+		sb.WriteString(` AND (c.valid_until = 0 OR c.valid_until > ?)`)
+		args = append(args, q.ValidFrom)
+	}
+	sb.WriteString(` ORDER BY c.number LIMIT ?`)
+	args = append(args, q.Limit)
+	rows, err := r.q.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Current
+	for rows.Next() {
+		var cur store.Current
+		var d []byte
+		c, err := scanCert(rows, &d, &cur.Version.JSON, &cur.Version.Created)
+		if err != nil {
+			return nil, err
+		}
+		cur.Cert = c
+		cur.Version.Number, cur.Version.Version = c.Number, c.Version
+		if cur.Version.Digest, err = digestOf(d); err != nil {
+			return nil, err
+		}
+		out = append(out, cur)
+	}
+	return out, rows.Err()
+}
+
+func scanBody(sc scanner) (store.Body, error) {
+	var b store.Body
+	err := sc.Scan(&b.ID, &b.Status, &b.JSON, &b.Updated)
+	return b, noRows(err)
+}
+
+func (r reader) Body(ctx context.Context, id string) (store.Body, error) {
+	return scanBody(r.stmt(ctx, "body").QueryRowContext(ctx, id))
+}
+
+func (r reader) Bodies(ctx context.Context) ([]store.Body, error) {
+	rows, err := r.stmt(ctx, "bodies").QueryContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Body
+	for rows.Next() {
+		b, err := scanBody(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func scanSeal(sc scanner) (store.SealCert, error) {
+	var s store.SealCert
+	var spki []byte
+	if err := sc.Scan(&spki, &s.BodyID, &s.NotBefore, &s.NotAfter, &s.DER, &s.Added); err != nil {
+		return s, noRows(err)
+	}
+	var err error
+	s.SPKI, err = digestOf(spki)
+	return s, err
+}
+
+func (r reader) SealCert(ctx context.Context, spki [32]byte) (store.SealCert, error) {
+	return scanSeal(r.stmt(ctx, "seal").QueryRowContext(ctx, spki[:]))
+}
+
+func (r reader) SealCerts(ctx context.Context, bodyID string) ([]store.SealCert, error) {
+	rows, err := r.stmt(ctx, "seals").QueryContext(ctx, bodyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.SealCert
+	for rows.Next() {
+		s, err := scanSeal(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) Request(ctx context.Context, key string) (store.Request, error) {
+	var q store.Request
+	var fp []byte
+	var seq int64
+	if err := r.stmt(ctx, "request").QueryRowContext(ctx, key).Scan(&q.Key, &fp, &seq); err != nil {
+		return q, noRows(err)
+	}
+	q.Seq = uint64(seq)
+	var err error
+	q.Fingerprint, err = digestOf(fp)
+	return q, err
+}
+
+func (r reader) LogSize(ctx context.Context) (uint64, error) {
+	var n int64
+	err := r.stmt(ctx, "logSize").QueryRowContext(ctx).Scan(&n)
+	return uint64(n), err
+}
+
+func (r reader) Nodes(ctx context.Context, ids []uint64) ([][]byte, error) {
+	st := r.stmt(ctx, "node")
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		if err := st.QueryRowContext(ctx, int64(id)).Scan(&out[i]); err != nil {
+			return nil, fmt.Errorf("node %d/%d: %w", id>>56, id&(1<<56-1), noRows(err))
+		}
+	}
+	return out, nil
+}
