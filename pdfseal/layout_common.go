@@ -225,3 +225,16 @@ func annexPages(rows int) int {
 	per := annexRowsPerPage()
 	return (rows + per - 1) / per
 }
+
+// Where the built-in layouts draw the seal on page 1.
+const (
+	sealSize = 118.0
+	sealX    = PageWidth - marginX - sealSize - 4
+	sealY    = 62.0
+)
+
+// SealRect is the box, in PDF points on page 1, where ProductLayout and
+// InspectionLayout draw the seal. Render with RenderOptions.NoSeal and
+// give this box to Seal's visible signature to make the signature's own
+// appearance the seal on the certificate.
+func SealRect() (x, y, w, h float64) { return sealX, sealY, sealSize, sealSize }

@@ -296,13 +296,12 @@ func issueBlock(p *Page, c *ecert.Certificate, _ int) {
 		}
 	}
 	if seal := p.d.Seal(); seal != nil {
-		const d = 118.0
-		w, h := d, d
+		w, h := sealSize, sealSize
 		if seal.Width > seal.Height {
-			h = d * seal.Height / seal.Width
+			h = sealSize * seal.Height / seal.Width
 		} else {
-			w = d * seal.Width / seal.Height
+			w = sealSize * seal.Width / seal.Height
 		}
-		p.Draw(seal, PageWidth-marginX-w-4, 62, w, h)
+		p.Draw(seal, sealX+(sealSize-w)/2, sealY+(sealSize-h)/2, w, h)
 	}
 }
