@@ -1,6 +1,7 @@
 package pdfseal
 
 import (
+	"crypto/x509"
 	"fmt"
 	"github.com/ecertkit/ecertkit/ecert"
 	"io"
@@ -181,6 +182,9 @@ type CertInfo struct {
 	NotAfter  time.Time `json:"notAfter"`
 	// SHA256 is the certificate's fingerprint, lowercase hex.
 	SHA256 string `json:"sha256"`
+	// Certificate is the parsed certificate, for callers that check it
+	// further (e.g. against a registry's seal certificates).
+	Certificate *x509.Certificate `json:"-"`
 }
 
 // RevocationInfo is the revocation finding for the signer certificate.

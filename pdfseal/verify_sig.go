@@ -511,7 +511,7 @@ func certInfo(c *x509.Certificate) CertInfo {
 	return CertInfo{
 		Subject: c.Subject.String(), Issuer: c.Issuer.String(),
 		Serial: c.SerialNumber.Text(16), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
-		SHA256: hex.EncodeToString(sum[:]),
+		SHA256: hex.EncodeToString(sum[:]), Certificate: c,
 	}
 }
 
