@@ -314,54 +314,65 @@ func (l ModificationLayout) Draw(ctx context.Context, d *Document, c *ecert.Cert
 	// page 1 keeps the bottom free for the date and the seal
 	bottom := sealY + sealSize + 16
 	y = tableHeader(p, marginX, y, cols)
-	const maxCellLines = 40
 	st := TextStyle{Size: 8}
 	stEn := TextStyle{Size: 7, Color: inkGrey}
 	const lead = 10.0
 	if len(changes) == 0 {
 		changes = []FieldChange{{FieldZH: "无内容变更", FieldEN: "No change of contents"}}
 	}
+	newPage := func() {
+		p.Line(marginX, y, marginX+contentW, y, 0.6, inkNavy)
+		p = d.AddPage()
+		border(p)
+		p.Text(PageWidth/2, PageHeight-62, "证书变更确认书（续）", TextStyle{Size: 15, Bold: true, Color: inkNavy, Align: AlignCenter})
+		p.Text(PageWidth/2, PageHeight-78, "Statement of modification (continued)", TextStyle{Size: 10, Color: inkNavy, Align: AlignCenter})
+		y = tableHeader(p, marginX, PageHeight-96, cols)
+		bottom = footerY + 20
+	}
 	for i, ch := range changes {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		cell := func(s string, w float64) []string {
-			ls := d.Wrap(s, w-8, st)
-			if len(ls) > maxCellLines {
-				ls = append(ls[:maxCellLines-1], "…")
+		fz, fe := d.Wrap(ch.FieldZH, cols[0].width-8, st), d.Wrap(ch.FieldEN, cols[0].width-8, stEn)
+		before, after := d.Wrap(orDash(ch.Before), cols[1].width-8, st), d.Wrap(orDash(ch.After), cols[2].width-8, st)
+		// A long row (a long model list) continues on the next pages:
+		// every value is listed, none is cut.
+		for first := true; first || len(before) > 0 || len(after) > 0; first = false {
+			n := max(len(fz)+len(fe), len(before), len(after))
+			fits := int((y - bottom - 8) / lead)
+			if fits < min(n, 3) {
+				newPage()
+				fits = int((y - bottom - 8) / lead)
 			}
-			return ls
+			n = min(n, fits)
+			h := float64(n)*lead + 8
+			if i%2 == 1 {
+				p.Rect(marginX, y-h, contentW, h, &inkZebra, nil, 0)
+			}
+			ty := y - 11
+			if first {
+				for j, s := range fz {
+					p.Text(marginX+4, ty-float64(j)*lead, s, TextStyle{Size: 8, Bold: true})
+				}
+				for j, s := range fe {
+					p.Text(marginX+4, ty-float64(len(fz)+j)*lead, s, stEn)
+				}
+			} else {
+				p.Text(marginX+4, ty, "（续）", TextStyle{Size: 8, Color: inkGrey})
+				p.Text(marginX+4, ty-lead, "(continued)", stEn)
+			}
+			k := min(n, len(before))
+			for j, s := range before[:k] {
+				p.Text(marginX+cols[0].width+4, ty-float64(j)*lead, s, st)
+			}
+			before = before[k:]
+			k = min(n, len(after))
+			for j, s := range after[:k] {
+				p.Text(marginX+cols[0].width+cols[1].width+4, ty-float64(j)*lead, s, TextStyle{Size: 8, Color: inkNavy})
+			}
+			after = after[k:]
+			y -= h
 		}
-		fz, fe := cell(ch.FieldZH, cols[0].width), d.Wrap(ch.FieldEN, cols[0].width-8, stEn)
-		before, after := cell(orDash(ch.Before), cols[1].width), cell(orDash(ch.After), cols[2].width)
-		n := max(len(fz)+len(fe), len(before), len(after))
-		h := float64(n)*lead + 8
-		if y-h < bottom {
-			p.Line(marginX, y, marginX+contentW, y, 0.6, inkNavy)
-			p = d.AddPage()
-			border(p)
-			p.Text(PageWidth/2, PageHeight-62, "证书变更确认书（续）", TextStyle{Size: 15, Bold: true, Color: inkNavy, Align: AlignCenter})
-			p.Text(PageWidth/2, PageHeight-78, "Statement of modification (continued)", TextStyle{Size: 10, Color: inkNavy, Align: AlignCenter})
-			y = tableHeader(p, marginX, PageHeight-96, cols)
-			bottom = footerY + 20
-		}
-		if i%2 == 1 {
-			p.Rect(marginX, y-h, contentW, h, &inkZebra, nil, 0)
-		}
-		ty := y - 11
-		for j, s := range fz {
-			p.Text(marginX+4, ty-float64(j)*lead, s, TextStyle{Size: 8, Bold: true})
-		}
-		for j, s := range fe {
-			p.Text(marginX+4, ty-float64(len(fz)+j)*lead, s, stEn)
-		}
-		for j, s := range before {
-			p.Text(marginX+cols[0].width+4, ty-float64(j)*lead, s, st)
-		}
-		for j, s := range after {
-			p.Text(marginX+cols[0].width+cols[1].width+4, ty-float64(j)*lead, s, TextStyle{Size: 8, Color: inkNavy})
-		}
-		y -= h
 	}
 	p.Line(marginX, y, marginX+contentW, y, 0.6, inkNavy)
 	return nil

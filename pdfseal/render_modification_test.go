@@ -49,7 +49,7 @@ func TestRenderModificationStatement(t *testing.T) {
 	v1, v2 := loadCert(t, "good_ccc.json"), loadCert(t, "good_ccc_v2.json")
 	pdf := renderCert(t, v2, RenderOptions{Layout: ModificationLayout{Previous: v1}})
 	text := tool(t, pdf, "pdftotext", "-layout", "IN", "-")
-	for _, s := range []string{"证书变更确认书", "STATEMENT OF MODIFICATION", "2024010703123456", "No.6 Midea Avenue", "No.22 Lingang Road", "变更前", "Before", "Version 1 → 2"} {
+	for _, s := range []string{"证书变更确认书", "STATEMENT OF MODIFICATION", "2024010703123456", "No.6 Midea Avenue", "No.22 Lingang Road", "变更前", "Before", "Version 1 → 2", "KFR-72LW/BP3DN8Y-300", "KFR-35GW/BP3DN8Y-X01"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("statement lacks %q", s)
 		}
