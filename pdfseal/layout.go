@@ -383,7 +383,8 @@ func (p *Page) Text(x, y float64, s string, st TextStyle) float64 {
 			c.Num(size).Op("Tf")
 		}
 		cid := d.fonts2[g.font].subset.Add(g.gid, r)
-		hex = fmt.Appendf(hex, "%04X", cid)
+		const digits = "0123456789ABCDEF"
+		hex = append(hex, digits[cid>>12], digits[cid>>8&15], digits[cid>>4&15], digits[cid&15])
 	}
 	flush()
 	if st.Bold {

@@ -105,11 +105,15 @@ func fit(d *Document, s string, width float64, st TextStyle) string {
 	if d.TextWidth(s, st) <= width {
 		return s
 	}
-	r := []rune(s)
-	for len(r) > 0 && d.TextWidth(string(r)+"…", st) > width {
-		r = r[:len(r)-1]
+	room := width - d.TextWidth("…", st)
+	w := 0.0
+	for i, r := range s {
+		w += d.TextWidth(string(r), st)
+		if w > room {
+			return s[:i] + "…"
+		}
 	}
-	return string(r) + "…"
+	return s
 }
 
 // label draws a bilingual field label: Chinese in bold, English below in

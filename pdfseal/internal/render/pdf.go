@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 )
 
@@ -19,7 +20,6 @@ type Writer struct {
 	offsets []int64 // by object number; 0: not written
 	err     error
 	zbuf    bytes.Buffer
-	zw      *zlib.Writer
 }
 
 // NewWriter writes the PDF header.
@@ -103,17 +103,23 @@ func (w *Writer) RawStream(num int, dict string, data []byte) {
 	w.WriteString("\nendstream\nendobj\n")
 }
 
-// Deflate compresses data (zlib, default level). The result is valid
-// until the next call.
+// zlibPool recycles compressors, which cost over half a megabyte each.
+var zlibPool = sync.Pool{New: func() any {
+	zw, _ := zlib.NewWriterLevel(io.Discard, zlib.BestSpeed)
+	return zw
+}}
+
+// Deflate compresses data (zlib, best speed: rendering is on the issuing
+// path, and the text and subset fonts compress well anyway). The result
+// is valid until the next call.
 func (w *Writer) Deflate(data []byte) []byte {
 	w.zbuf.Reset()
-	if w.zw == nil {
-		w.zw, _ = zlib.NewWriterLevel(&w.zbuf, zlib.DefaultCompression)
-	} else {
-		w.zw.Reset(&w.zbuf)
-	}
-	w.zw.Write(data)
-	w.zw.Close()
+	zw := zlibPool.Get().(*zlib.Writer)
+	zw.Reset(&w.zbuf)
+	zw.Write(data)
+	zw.Close()
+	zw.Reset(io.Discard)
+	zlibPool.Put(zw)
 	return w.zbuf.Bytes()
 }
 
