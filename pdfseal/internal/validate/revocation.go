@@ -213,6 +213,9 @@ func httpDo(ctx context.Context, c *http.Client, timeout time.Duration, method, 
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	// One request per connection: some responders (openssl ocsp) neither
+	// close nor delimit a kept-alive response.
+	req.Close = true
 	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
