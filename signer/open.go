@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -165,12 +164,40 @@ func CheckCertificate(cert *x509.Certificate, now time.Time) []error {
 	return errs
 }
 
-var secretAttr = regexp.MustCompile(`(?i)([:?&;](?:pin-value|password|pin)=)[^&;?#]*`)
-
 // RedactURI returns uri with the values of secret attributes (pin-value,
-// password) replaced by "REDACTED", for errors and logs.
+// pin, password) replaced by "REDACTED", for errors and logs. It splits
+// the URI as ParseURI does, so whatever ParseURI would read as a secret
+// is hidden.
 func RedactURI(uri string) string {
-	return secretAttr.ReplaceAllString(uri, "${1}REDACTED")
+	scheme, rest, ok := strings.Cut(uri, ":")
+	if !ok {
+		return uri
+	}
+	path, query, hasQuery := strings.Cut(rest, "?")
+	out := scheme + ":" + redactList(path, ";")
+	if hasQuery {
+		out += "?" + redactList(query, "&")
+	}
+	return out
+}
+
+func redactList(s, sep string) string {
+	parts := strings.Split(s, sep)
+	for i, p := range parts {
+		raw, _, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		name := raw
+		if n, err := url.QueryUnescape(raw); err == nil {
+			name = n
+		}
+		switch strings.ToLower(name) {
+		case "pin-value", "pin", "password":
+			parts[i] = raw + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, sep)
 }
 
 // URI is a key URI split into its parts.

@@ -82,19 +82,23 @@ func (f *fakeKMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(in.KeyId, f.arn(""))
 	f.mu.Lock()
 	k := f.keys[id]
+	var fail string
+	if k != nil {
+		fail = k.fail
+	}
 	f.log = append(f.log, strings.Join([]string{target, in.KeyId, in.SigningAlgorithm, in.MessageType}, " "))
 	f.mu.Unlock()
 	if k == nil {
 		f.fail(w, 400, "NotFoundException", "Key '"+f.arn(id)+"' does not exist")
 		return
 	}
-	switch k.fail {
+	switch fail {
 	case "":
 	case "slow":
 		<-r.Context().Done()
 		return
 	default:
-		f.fail(w, 400, k.fail, "simulated "+k.fail)
+		f.fail(w, 400, fail, "simulated "+fail)
 		return
 	}
 	var out any
@@ -396,5 +400,39 @@ func TestClientOption(t *testing.T) {
 	}
 	if _, err := b(context.Background(), "awskms:p384?chain="+e.chains["p384"]+"&region=us-east-1", nil); !errors.Is(err, signer.ErrBadURI) {
 		t.Errorf("region with a given client: %v", err)
+	}
+}
+
+// profile= selects a shared-config profile: its region and credentials
+// are used (the key is named by ID, so the region is not in the URI).
+func TestProfile(t *testing.T) {
+	e := setup(t)
+	cfgDir := t.TempDir()
+	conf := filepath.Join(cfgDir, "config")
+	creds := filepath.Join(cfgDir, "credentials")
+	os.WriteFile(conf, []byte("[profile seal]\nregion = "+region+"\n"), 0o600)
+	os.WriteFile(creds, []byte("[seal]\naws_access_key_id = "+accessKey+"\naws_secret_access_key = "+secretKey+"\n"), 0o600)
+	t.Setenv("AWS_CONFIG_FILE", conf)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", creds)
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	b := awskms.Backend(awskms.Options{ClientOptions: []func(*kms.Options){func(o *kms.Options) { o.RetryMaxAttempts = 1 }}})
+	s, err := b(context.Background(), "awskms:p256?profile=seal&chain="+e.chains["p256"]+"&endpoint="+e.srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := sha256.Sum256([]byte("x"))
+	sig, err := s.Sign(rand.Reader, d[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ecdsa.VerifyASN1(s.Public().(*ecdsa.PublicKey), d[:], sig) {
+		t.Error("signature does not verify")
+	}
+	// Without the profile there is no region: a clear error, no call.
+	if _, err := b(context.Background(), "awskms:p256?chain="+e.chains["p256"]+"&endpoint="+e.srv.URL, nil); !errors.Is(err, signer.ErrBadURI) {
+		t.Errorf("no region: %v", err)
 	}
 }
