@@ -241,7 +241,7 @@ func (d *decoder) certificate() {
 		}
 		d.notes = kids(doc, "ram", "IncludedSPSNote")
 		for _, r := range kids(doc, "ram", "ReferenceSPSReferencedDocument") {
-			d.reference(r)
+			d.c.References = append(d.c.References, d.reference(r))
 		}
 		if a := ram(doc, "SignatorySPSAuthentication"); a != nil {
 			d.signatory(a)
@@ -252,7 +252,7 @@ func (d *decoder) certificate() {
 	d.translations()
 }
 
-func (d *decoder) reference(r *etree.Element) {
+func (d *decoder) reference(r *etree.Element) ecert.Reference {
 	var ref ecert.Reference
 	d.cl.take(r)
 	if t, ok := d.dateTime(ram(r, "IssueDateTime")); ok {
@@ -270,7 +270,7 @@ func (d *decoder) reference(r *etree.Element) {
 			ref.ID = s
 		}
 	}
-	d.c.References = append(d.c.References, ref)
+	return ref
 }
 
 func (d *decoder) signatory(a *etree.Element) {
@@ -423,7 +423,7 @@ func (d *decoder) docNotes() {
 		done := true
 		switch s := n.subject; {
 		case s == subjScheme:
-			if v, ok := d.noteValue(n); ok && v != "" && typeCodeFor(ecert.Scheme(v)) == typeCodeFor(c.Scheme) {
+			if v, ok := d.noteValue(n); ok && typeCodeFor(ecert.Scheme(v)) == typeCodeFor(c.Scheme) {
 				c.Scheme = ecert.Scheme(v)
 			} else {
 				done = false

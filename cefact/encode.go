@@ -263,19 +263,7 @@ func encodeTree(c *ecert.Certificate) (*etree.Document, error) {
 		d.AddChild(n)
 	}
 	for _, r := range c.References {
-		rd := add(d, "ram", "ReferenceSPSReferencedDocument")
-		if !r.Issued.IsZero() {
-			dateTime(rd, "IssueDateTime", r.Issued)
-		}
-		if isDigits(r.Type) {
-			addText(rd, "TypeCode", r.Type)
-		}
-		if r.ID != "" {
-			addText(rd, "ID", r.ID)
-		}
-		if r.Type != "" && !isDigits(r.Type) {
-			addText(rd, "Information", r.Type)
-		}
+		reference(d, r)
 	}
 	d.AddChild(sig)
 	root.AddChild(cons)
@@ -481,5 +469,21 @@ func (e *encoder) product(li *etree.Element, seq int, p *ecert.Product) {
 		addText(cl, "SystemName", modelSystem)
 		addText(cl, "ClassCode", m.Code)
 		texts(cl, "ClassName", m.Description, false)
+	}
+}
+
+func reference(p *etree.Element, r ecert.Reference) {
+	rd := add(p, "ram", "ReferenceSPSReferencedDocument")
+	if !r.Issued.IsZero() {
+		dateTime(rd, "IssueDateTime", r.Issued)
+	}
+	if isDigits(r.Type) {
+		addText(rd, "TypeCode", r.Type)
+	}
+	if r.ID != "" {
+		addText(rd, "ID", r.ID)
+	}
+	if r.Type != "" && !isDigits(r.Type) {
+		addText(rd, "Information", r.Type)
 	}
 }

@@ -46,7 +46,11 @@ func (s step) String() string {
 	}
 	switch {
 	case s.uri != "":
-		fmt.Fprintf(&b, "*[local-name()='%s' and namespace-uri()='%s']", s.local, s.uri)
+		q := "'"
+		if strings.Contains(s.uri, q) {
+			q = `"`
+		}
+		fmt.Fprintf(&b, "*[local-name()='%s' and namespace-uri()=%s%s%s]", s.local, q, s.uri, q)
 	case s.space != "":
 		b.WriteString(s.space + ":" + s.local)
 	default:
@@ -96,17 +100,22 @@ func parseXPath(p string) ([]step, error) {
 			}
 			s.local = rest[:j]
 			rest = rest[j:]
-			const mid = "' and namespace-uri()='"
-			if !strings.HasPrefix(rest, mid) {
+			const mid = "' and namespace-uri()="
+			if !strings.HasPrefix(rest, mid) || len(rest) < len(mid)+1 {
 				return nil, fmt.Errorf("xpath %q: bad step", p)
 			}
 			rest = rest[len(mid):]
-			j = strings.IndexByte(rest, '\'')
-			if j < 0 || !strings.HasPrefix(rest[j:], "']") {
+			q := rest[0]
+			if q != '\'' && q != '"' {
+				return nil, fmt.Errorf("xpath %q: bad step", p)
+			}
+			rest = rest[1:]
+			j = strings.IndexByte(rest, q)
+			if j < 0 || !strings.HasPrefix(rest[j+1:], "]") {
 				return nil, fmt.Errorf("xpath %q: bad step", p)
 			}
 			s.uri = rest[:j]
-			i += len("*[local-name()='") + len(s.local) + len(mid) + len(s.uri) + 2
+			i += len("*[local-name()='") + len(s.local) + len(mid) + 1 + len(s.uri) + 2
 		default:
 			j := strings.IndexAny(rest, "[/")
 			if j < 0 {

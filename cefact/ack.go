@@ -1,0 +1,111 @@
+package cefact
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/ecertkit/ecertkit/ecert"
+)
+
+// Acknowledgement status codes (UNTDID 4405) commonly used in SPS
+// exchanges; any code of the list may be used.
+const (
+	AckApproved = "39" // Approved: received and accepted
+	AckRejected = "41" // Rejected
+	AckPending  = "42" // Approval pending
+)
+
+// Acknowledgement is an rsm:SPSAcknowledgement: the receipt that one party
+// of an exchange sends for certificates it received.
+//
+//	Issued      /rsm:SPSAcknowledgement/rsm:SPSAcknowledgementDocument/ram:IssueDateTime/udt:DateTimeString
+//	Status      .../ram:StatusCode
+//	Reason      .../ram:ReasonInformation, one per language (@languageID)
+//	References  .../ram:ReferenceSPSReferencedDocument (as for certificates:
+//	            ram:IssueDateTime, ram:TypeCode for a numeric Type,
+//	            ram:ID, ram:Information for a word Type)
+type Acknowledgement struct {
+	Issued     time.Time
+	Status     string
+	Reason     ecert.Text
+	References []ecert.Reference
+	// Extensions keeps, as for certificates, the parts of a decoded
+	// acknowledgement that the struct cannot hold (ExtensionXMLPrefix keys).
+	Extensions map[string]string
+}
+
+// EncodeAcknowledgement writes a as an rsm:SPSAcknowledgement document.
+func EncodeAcknowledgement(w io.Writer, a *Acknowledgement) error {
+	if a == nil {
+		return fmt.Errorf("cefact: encode acknowledgement: nil")
+	}
+	root := el("rsm", "SPSAcknowledgement")
+	root.CreateAttr("xmlns:rsm", NSAcknowledgement)
+	root.CreateAttr("xmlns:ram", NSRAM)
+	root.CreateAttr("xmlns:udt", NSUDT)
+	root.CreateAttr("xmlns:qdt", NSQDT)
+	d := add(root, "rsm", "SPSAcknowledgementDocument")
+	if !a.Issued.IsZero() {
+		dateTime(d, "IssueDateTime", a.Issued)
+	}
+	if a.Status != "" {
+		addText(d, "StatusCode", a.Status)
+	}
+	texts(d, "ReasonInformation", a.Reason, false)
+	for _, r := range a.References {
+		reference(d, r)
+	}
+	if err := insertUnmapped(root, a.Extensions, "SPSAcknowledgementType", NSAcknowledgement); err != nil {
+		return err
+	}
+	return writeDoc(w, newDocument(root))
+}
+
+// DecodeAcknowledgement reads an rsm:SPSAcknowledgement document, with the
+// protections and tolerance of Decode; the leaves it cannot map are
+// returned and kept in the Extensions.
+func DecodeAcknowledgement(r io.Reader, opts *DecodeOptions) (*Acknowledgement, []Unmapped, error) {
+	maxBytes, maxDepth, maxElems := opts.limits()
+	data, err := readLimited(r, maxBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if t.root.Tag != "SPSAcknowledgement" || t.uriOf(t.root.Space) != NSAcknowledgement {
+		return nil, nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSAcknowledgement", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSAcknowledgement)}
+	}
+	d := &decoder{t: t, cl: newClaims(), c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
+	a := &Acknowledgement{}
+	d.cl.take(t.root)
+	if doc := kid(t.root, "rsm", "SPSAcknowledgementDocument"); doc != nil {
+		d.cl.take(doc)
+		if tm, ok := d.dateTime(ram(doc, "IssueDateTime")); ok {
+			a.Issued = tm
+		}
+		if s, ok := d.str(ram(doc, "StatusCode")); ok {
+			a.Status = s
+		}
+		a.Reason = d.textMulti(kids(doc, "ram", "ReasonInformation"), false)
+		for _, r := range kids(doc, "ram", "ReferenceSPSReferencedDocument") {
+			a.References = append(a.References, d.reference(r))
+		}
+	}
+	var unmapped []Unmapped
+	for _, u := range t.collect(d.cl) {
+		val := u.attr
+		if u.el != nil {
+			val = t.fragment(u.el)
+		}
+		if a.Extensions == nil {
+			a.Extensions = map[string]string{}
+		}
+		a.Extensions[ExtensionXMLPrefix+xpathString(u.path)] = val
+		unmapped = t.leaves(u, unmapped)
+	}
+	return a, unmapped, nil
+}
+
