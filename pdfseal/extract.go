@@ -66,31 +66,38 @@ func (e *ExtractError) Unwrap() error { return e.Err }
 //
 // Extract parses the PDF with pdfcpu, with a configuration of its own:
 // pdfcpu's configuration directory is neither read nor written.
-func Extract(r io.ReaderAt, size int64) (*Extracted, error) {
+func Extract(r io.ReaderAt, size int64) (x *Extracted, err error) {
+	// pdfcpu is a large parser of untrusted input: a panic in it must not
+	// take the caller down.
+	defer func() {
+		if p := recover(); p != nil {
+			x, err = nil, &ExtractError{fmt.Errorf("malformed PDF (parser panic: %v)", p)}
+		}
+	}()
 	ctx, err := api.ReadContext(io.NewSectionReader(r, 0, size), pdfcpuConfig())
 	if err != nil {
 		return nil, &ExtractError{fmt.Errorf("read PDF: %w", err)}
 	}
-	x := &extractor{ctx: ctx, seen: map[int]int{}}
+	ex := &extractor{ctx: ctx, seen: map[int]int{}}
 	cat, err := ctx.Catalog()
 	if err != nil {
 		return nil, &ExtractError{fmt.Errorf("catalog: %w", err)}
 	}
 	if af, err := ctx.DereferenceArray(cat["AF"]); err == nil {
 		for _, o := range af {
-			if err := x.filespec(o, true); err != nil {
+			if err := ex.filespec(o, true); err != nil {
 				return nil, &ExtractError{err}
 			}
 		}
 	}
 	if names, err := ctx.DereferenceDict(cat["Names"]); err == nil && names != nil {
 		if ef, err := ctx.DereferenceDict(names["EmbeddedFiles"]); err == nil && ef != nil {
-			if err := x.tree(ef, 0); err != nil {
+			if err := ex.tree(ef, 0); err != nil {
 				return nil, &ExtractError{err}
 			}
 		}
 	}
-	out := &Extracted{Files: x.files}
+	out := &Extracted{Files: ex.files}
 	f := out.File(CertificateFileName)
 	if f == nil {
 		for i := range out.Files {

@@ -271,7 +271,7 @@ func pdfDate(t time.Time) string {
 		t = time.Unix(0, 0)
 	}
 	t = t.UTC()
-	return "D:" + t.Format("20060102150405") + "Z"
+	return "D:" + t.Format("20060102150405") + "+00'00'"
 }
 
 // certStrings collects every string of the certificate that a layout may

@@ -66,7 +66,7 @@ type VerifyOptions struct {
 	// verdict is INDETERMINATE / TRY_LATER. The context may end it sooner.
 	Timeout time.Duration
 	// MaxContents bounds the size of one signature's /Contents (default
-	// 8 MiB); a larger claim is a FORMAT_FAILURE, never an allocation.
+	// 4 MiB); a larger claim is a FORMAT_FAILURE, never an allocation.
 	MaxContents int64
 	// MaxRevisions bounds the revisions diffed (default 256).
 	MaxRevisions int
@@ -125,6 +125,7 @@ var verifyLimits = pdf.Limits{
 	MaxElements:   500_000,
 	MaxStreamSize: 64 << 20,
 	MaxXrefChain:  1024,
+	MaxString:     4<<20 + 1024,
 }
 
 // Verify validates every signature and document timestamp of the PDF in r
@@ -159,7 +160,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, opts VerifyOptions) 
 		v.now = time.Now()
 	}
 	if opts.MaxContents <= 0 {
-		v.opts.MaxContents = 8 << 20
+		v.opts.MaxContents = 4 << 20
 	}
 	if opts.MaxRevisions <= 0 {
 		v.opts.MaxRevisions = 256

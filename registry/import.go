@@ -285,7 +285,7 @@ func (it *importItem) parse(r *Registry, raw []byte) {
 		c.Status = ecert.StatusValid
 		c.StatusReason = nil
 	}
-	it.p, it.err = r.prepare(c)
+	it.p, it.err = r.prepare(c, true)
 }
 
 // firstKey returns the first key of a JSON object, or "".

@@ -292,12 +292,15 @@ type prepared struct {
 }
 
 // prepare validates a new version and computes its canonical form. It
-// needs no transaction, so imports run it in parallel.
-func (r *Registry) prepare(c *ecert.Certificate) (*prepared, error) {
+// needs no transaction, so imports run it in parallel. Unless owned, c
+// is copied first, so that the caller's certificate is never changed.
+func (r *Registry) prepare(c *ecert.Certificate, owned bool) (*prepared, error) {
 	if c == nil {
 		return nil, &InputError{Reason: "no certificate"}
 	}
-	c = c.Clone()
+	if !owned {
+		c = c.Clone()
+	}
 	if c.Status == "" {
 		c.Status = ecert.StatusValid
 	}
@@ -525,7 +528,7 @@ func (r *Registry) Renew(ctx context.Context, c *ecert.Certificate, ch Change) (
 }
 
 func (r *Registry) newVersion(ctx context.Context, ev ecert.EventType, c *ecert.Certificate, ch Change) (*Receipt, error) {
-	p, err := r.prepare(c)
+	p, err := r.prepare(c, false)
 	if err != nil {
 		return nil, err
 	}

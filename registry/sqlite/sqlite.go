@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -108,6 +109,32 @@ type sqliteStore struct {
 	w, r   *sql.DB
 	ws, rs map[string]*sql.Stmt
 	reader
+
+	mu   sync.Mutex
+	bulk map[string]*sql.Stmt // multi-row inserts, prepared on first use
+}
+
+// bulkRows is the row count of a multi-row INSERT: bulk imports write
+// rows in chunks of this many, which costs SQLite far fewer statement
+// executions than one row at a time.
+const bulkRows = 64
+
+func (s *sqliteStore) bulkStmt(ctx context.Context, head string, cols int) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.bulk[head]; ok {
+		return st, nil
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	st, err := s.w.PrepareContext(ctx, head+" VALUES "+strings.TrimSuffix(strings.Repeat(one+", ", bulkRows), ", "))
+	if err != nil {
+		return nil, err
+	}
+	if s.bulk == nil {
+		s.bulk = map[string]*sql.Stmt{}
+	}
+	s.bulk[head] = st
+	return st, nil
 }
 
 func dsn(path string, readOnly bool) string {
@@ -244,7 +271,7 @@ func prepare(ctx context.Context, db *sql.DB, qs []query) (map[string]*sql.Stmt,
 
 func (s *sqliteStore) Close() error {
 	var errs []error
-	for _, m := range []map[string]*sql.Stmt{s.ws, s.rs} {
+	for _, m := range []map[string]*sql.Stmt{s.ws, s.rs, s.bulk} {
 		for _, st := range m {
 			st.Close()
 		}
@@ -261,7 +288,7 @@ func (s *sqliteStore) Update(ctx context.Context, fn func(tx store.Tx) error) er
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
-	t := &sqliteTx{tx: tx}
+	t := &sqliteTx{tx: tx, s: s}
 	cache := map[string]*sql.Stmt{}
 	t.reader = reader{stmt: func(ctx context.Context, k string) *sql.Stmt {
 		st, ok := cache[k]
@@ -284,57 +311,95 @@ func (s *sqliteStore) Update(ctx context.Context, fn func(tx store.Tx) error) er
 type sqliteTx struct {
 	reader
 	tx *sql.Tx
+	s  *sqliteStore
+}
+
+// insert writes n rows with the single-row statement single, in chunks
+// of bulkRows rows through a multi-row INSERT built from head.
+func (t *sqliteTx) insert(ctx context.Context, single, head string, cols, n int, row func(i int) []any) error {
+	i := 0
+	if n >= bulkRows {
+		st, err := t.s.bulkStmt(ctx, head, cols)
+		if err != nil {
+			return fmt.Errorf("sqlite: %s: %w", single, err)
+		}
+		st = t.tx.StmtContext(ctx, st)
+		args := make([]any, 0, cols*bulkRows)
+		for ; i+bulkRows <= n; i += bulkRows {
+			args = args[:0]
+			for j := i; j < i+bulkRows; j++ {
+				args = append(args, row(j)...)
+			}
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return writeErr(single, err)
+			}
+		}
+	}
+	for ; i < n; i++ {
+		if _, err := t.stmt(ctx, single).ExecContext(ctx, row(i)...); err != nil {
+			return writeErr(single, err)
+		}
+	}
+	return nil
+}
+
+func writeErr(k string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
+		return fmt.Errorf("sqlite: %s: %w: %v", k, store.ErrDuplicate, err)
+	}
+	return fmt.Errorf("sqlite: %s: %w", k, err)
 }
 
 func (t *sqliteTx) Write(ctx context.Context, w *store.Writes) error {
 	exec := func(k string, args ...any) error {
-		_, err := t.stmt(ctx, k).ExecContext(ctx, args...)
-		if err != nil {
-			var se *sqlite.Error
-			if errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE) {
-				return fmt.Errorf("sqlite: %s: %w: %v", k, store.ErrDuplicate, err)
-			}
-			return fmt.Errorf("sqlite: %s: %w", k, err)
+		if _, err := t.stmt(ctx, k).ExecContext(ctx, args...); err != nil {
+			return writeErr(k, err)
 		}
 		return nil
-	}
-	for _, c := range w.NewCerts {
-		if err := exec("insCert", c.Number, c.Version, c.Revision, c.Status, c.Reason, c.BodyID, c.Scheme, c.ValidFrom, c.ValidUntil, c.Products, c.Updated); err != nil {
-			return err
-		}
-	}
-	for _, c := range w.UpdatedCerts {
-		if err := exec("updCert", c.Version, c.Revision, c.Status, c.Reason, c.BodyID, c.Scheme, c.ValidFrom, c.ValidUntil, c.Products, c.Updated, c.Number); err != nil {
-			return err
-		}
-	}
-	for _, v := range w.Versions {
-		if err := exec("insVersion", v.Number, v.Version, v.Digest[:], v.JSON, v.Created); err != nil {
-			return err
-		}
-	}
-	for _, e := range w.Events {
-		if err := exec("insEvent", int64(e.Seq), e.Number, e.Leaf); err != nil {
-			return err
-		}
 	}
 	for _, n := range w.ReplaceTerms {
 		if err := exec("delTerms", n); err != nil {
 			return err
 		}
 	}
-	for _, tm := range w.Terms {
-		if err := exec("insTerm", tm.Kind, tm.Term, tm.Number); err != nil {
+	inserts := []struct {
+		single, head string
+		cols, n      int
+		row          func(i int) []any
+	}{
+		{"insCert", `INSERT INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated)`, 11, len(w.NewCerts), func(i int) []any {
+			c := w.NewCerts[i]
+			return []any{c.Number, c.Version, c.Revision, c.Status, c.Reason, c.BodyID, c.Scheme, c.ValidFrom, c.ValidUntil, c.Products, c.Updated}
+		}},
+		{"insVersion", `INSERT INTO versions (number, version, digest, json, created)`, 5, len(w.Versions), func(i int) []any {
+			v := w.Versions[i]
+			return []any{v.Number, v.Version, v.Digest[:], v.JSON, v.Created}
+		}},
+		{"insEvent", `INSERT INTO events (seq, number, leaf)`, 3, len(w.Events), func(i int) []any {
+			e := w.Events[i]
+			return []any{int64(e.Seq), e.Number, e.Leaf}
+		}},
+		{"insTerm", `INSERT OR IGNORE INTO terms (kind, term, number)`, 3, len(w.Terms), func(i int) []any {
+			tm := w.Terms[i]
+			return []any{tm.Kind, tm.Term, tm.Number}
+		}},
+		{"insNode", `INSERT INTO nodes (id, hash)`, 2, len(w.Nodes), func(i int) []any {
+			n := w.Nodes[i]
+			return []any{int64(n.ID), n.Hash}
+		}},
+		{"insRequest", `INSERT INTO requests (key, fingerprint, seq)`, 3, len(w.Requests), func(i int) []any {
+			q := w.Requests[i]
+			return []any{q.Key, q.Fingerprint[:], int64(q.Seq)}
+		}},
+	}
+	for _, in := range inserts {
+		if err := t.insert(ctx, in.single, in.head, in.cols, in.n, in.row); err != nil {
 			return err
 		}
 	}
-	for _, n := range w.Nodes {
-		if err := exec("insNode", int64(n.ID), n.Hash); err != nil {
-			return err
-		}
-	}
-	for _, q := range w.Requests {
-		if err := exec("insRequest", q.Key, q.Fingerprint[:], int64(q.Seq)); err != nil {
+	for _, c := range w.UpdatedCerts {
+		if err := exec("updCert", c.Version, c.Revision, c.Status, c.Reason, c.BodyID, c.Scheme, c.ValidFrom, c.ValidUntil, c.Products, c.Updated, c.Number); err != nil {
 			return err
 		}
 	}

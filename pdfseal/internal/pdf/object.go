@@ -148,6 +148,7 @@ type Limits struct {
 	MaxStreamSize  int64 // decoded stream size (default 256 MiB)
 	MaxXrefChain   int   // cross-reference sections (default 10,000)
 	MaxResolveHops int   // ref -> ref chains (default 32)
+	MaxString      int   // decoded bytes of one string (default 64 MiB)
 }
 
 func (l Limits) withDefaults() Limits {
@@ -168,6 +169,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxResolveHops <= 0 {
 		l.MaxResolveHops = 32
+	}
+	if l.MaxString <= 0 {
+		l.MaxString = 64 << 20
 	}
 	return l
 }

@@ -306,6 +306,9 @@ func (p *parser) hex() (Object, error) {
 			if hi < 0 {
 				hi = v
 			} else {
+				if len(b) >= p.lim.MaxString {
+					return nil, errAt(p.s.pos, "parse", ErrLimit, "string longer than %d bytes", p.lim.MaxString)
+				}
 				b = append(b, byte(hi<<4|v))
 				hi = -1
 			}
@@ -372,6 +375,9 @@ func (p *parser) literal() (Object, error) {
 					c = e
 				}
 			}
+		}
+		if len(b) >= p.lim.MaxString {
+			return nil, errAt(p.s.pos, "parse", ErrLimit, "string longer than %d bytes", p.lim.MaxString)
 		}
 		b = append(b, byte(c))
 	}
