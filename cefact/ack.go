@@ -108,4 +108,3 @@ func DecodeAcknowledgement(r io.Reader, opts *DecodeOptions) (*Acknowledgement, 
 	}
 	return a, unmapped, nil
 }
-
