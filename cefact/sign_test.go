@@ -3,9 +3,15 @@ package cefact
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"io"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,7 +95,103 @@ func TestSignVerify(t *testing.T) {
 			if doc.Certificate.Number != c.Number || len(doc.Unmapped) != 0 {
 				t.Errorf("verified content: number %q, unmapped %v", doc.Certificate.Number, doc.Unmapped)
 			}
-			os.WriteFile("/tmp/cx/signed-"+kt.String()+".xml", signed.Bytes(), 0o644)
 		})
+	}
+}
+
+func signedSample(t *testing.T, p *testpki.PKI) (plain, signed []byte) {
+	t.Helper()
+	plain, err := Marshal(readSample(t, testtool.Testdata("good_sps_phyto.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Sign(context.Background(), &buf, bytes.NewReader(plain), p.SealSigner(), nil); err != nil {
+		t.Fatal(err)
+	}
+	return plain, buf.Bytes()
+}
+
+func TestVerifyRejectsWrapping(t *testing.T) {
+	p := testpki.MustNew(testpki.Options{})
+	_, signed := signedSample(t, p)
+	s := string(signed)
+	i := strings.Index(s, "<ds:Signature")
+	j := strings.Index(s, "</ds:Signature>") + len("</ds:Signature>")
+	sig := s[i:j]
+	body := s[:i] // the document up to the signature
+	evil := strings.Replace(body, "CN-PHY-2024-0012345", "EVIL-0001", 1)
+	innerStart := strings.Index(s, "<rsm:SPSExchangedDocument>")
+	original := s[innerStart:i]
+	tests := []struct {
+		name string
+		doc  string
+		want error
+	}{
+		{"no signature", body + "</rsm:SPSCertificate>", ErrNoSignature},
+		{"two signatures", body + sig + sig + "</rsm:SPSCertificate>", ErrSignatureShape},
+		{"signature not a child of the root",
+			strings.Replace(body, "</rsm:SPSConsignment>", sig+"</rsm:SPSConsignment>", 1) + "</rsm:SPSCertificate>", ErrSignatureShape},
+		{"reference by ID", strings.Replace(s, `URI=""`, `URI="#x"`, 1), ErrSignatureShape},
+		{"extra transform", strings.Replace(s, `<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>`,
+			`<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"/>`, 1), ErrSignatureShape},
+		{"weak method", strings.Replace(s, AlgRSASHA256, "http://www.w3.org/2000/09/xmldsig#rsa-sha1", 1), ErrSignatureShape},
+		{"evil content, original signature", evil + sig + "</rsm:SPSCertificate>", ErrBadSignature},
+		// XSW: the signed original hidden in the signature, evil content at the root.
+		{"original wrapped in ds:Object", evil + strings.Replace(sig, "</ds:Signature>",
+			`<ds:Object><rsm:SPSCertificate>`+original+`</rsm:SPSCertificate></ds:Object></ds:Signature>`, 1) + "</rsm:SPSCertificate>", ErrBadSignature},
+		{"evil root around the signed document", `<?xml version="1.0"?><rsm:SPSCertificate xmlns:rsm="urn:un:unece:uncefact:data:standard:SPSCertificate:17">` +
+			strings.TrimPrefix(strings.TrimPrefix(s, `<?xml version="1.0" encoding="UTF-8"?>`), "\n") + `</rsm:SPSCertificate>`, ErrSignatureShape},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Verify(strings.NewReader(tt.doc), &VerifyOptions{Roots: p.Roots()})
+			if err == nil {
+				t.Fatalf("accepted; content has EVIL: %v", bytes.Contains(v.Content, []byte("EVIL")))
+			}
+			if !errors.Is(err, tt.want) {
+				t.Errorf("got %v, want %v", err, tt.want)
+			}
+			var se *SignatureError
+			if tt.want != ErrNoSignature && !errors.As(err, &se) {
+				t.Errorf("%T is not a *SignatureError", err)
+			}
+		})
+	}
+	// Untrusted: a root of another key (testpki reuses its keys, so make one).
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Other Root"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	otherRoot, _ := x509.ParseCertificate(der)
+	otherPool := x509.NewCertPool()
+	otherPool.AddCert(otherRoot)
+	if _, err := Verify(bytes.NewReader(signed), &VerifyOptions{Roots: otherPool}); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("other roots: %v, want ErrUntrusted", err)
+	}
+	// The verified content is the document without the signature.
+	v, err := Verify(bytes.NewReader(signed), &VerifyOptions{Roots: p.Roots()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(v.Content, []byte("Signature")) {
+		t.Error("verified content still holds the signature")
+	}
+}
+
+func TestSignRejects(t *testing.T) {
+	p := testpki.MustNew(testpki.Options{})
+	_, signed := signedSample(t, p)
+	if err := Sign(context.Background(), io.Discard, bytes.NewReader(signed), p.SealSigner(), nil); !errors.Is(err, ErrAlreadySigned) {
+		t.Errorf("signing a signed document: %v", err)
+	}
+	ed := testpki.MustNew(testpki.Options{SealKey: testpki.Ed25519})
+	plain, _ := Marshal(readSample(t, testtool.Testdata("good_iso9001.json")))
+	if err := Sign(context.Background(), io.Discard, bytes.NewReader(plain), ed.SealSigner(), nil); !errors.Is(err, ErrUnsupportedKey) {
+		t.Errorf("Ed25519: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Sign(ctx, io.Discard, bytes.NewReader(plain), p.SealSigner(), nil); err == nil {
+		t.Error("signed with a cancelled context")
 	}
 }
