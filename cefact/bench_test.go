@@ -156,4 +156,3 @@ func BenchmarkStdlibXML(b *testing.B) {
 		})
 	}
 }
-
