@@ -279,4 +279,3 @@ func xmlReportUnmapped(e *env, op string, us []cefact.Unmapped, quiet bool) {
 		fmt.Fprintf(e.stderr, "  %s = %q\n", u.XPath, v)
 	}
 }
-
