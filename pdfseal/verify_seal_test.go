@@ -12,20 +12,20 @@ import (
 	"github.com/ecertkit/ecertkit/signer/testpki"
 )
 
-// ltvFixture is a test PKI whose certificates name a live OCSP responder
+// verifyFixture is a test PKI whose certificates name a live OCSP responder
 // and CRL server, with a live TSA: what sealing at every level needs.
-type ltvFixture struct {
+type verifyFixture struct {
 	pki *testpki.PKI
 	tsa *testsvc.TSA
 	rev *testsvc.Revocation
 	dir string
 }
 
-func newLTVFixture(t testing.TB) *ltvFixture { return newLTVFixtureOpts(t, true) }
+func newVerifyFixture(t testing.TB) *verifyFixture { return newVerifyFixtureOpts(t, true) }
 
-// newLTVFixtureOpts makes the fixture; without OCSP the certificates name
+// newVerifyFixtureOpts makes the fixture; without OCSP the certificates name
 // only the CRL server.
-func newLTVFixtureOpts(t testing.TB, withOCSP bool) *ltvFixture {
+func newVerifyFixtureOpts(t testing.TB, withOCSP bool) *verifyFixture {
 	t.Helper()
 	rev := testsvc.NewRevocation(t)
 	po := testpki.Options{CRLURL: rev.CRLURL}
@@ -42,10 +42,10 @@ func newLTVFixtureOpts(t testing.TB, withOCSP bool) *ltvFixture {
 	}
 	rev.Start(t, p, dir)
 	tsa := testsvc.StartOpenSSLTSA(t, p, dir)
-	return &ltvFixture{pki: p, tsa: tsa, rev: rev, dir: dir}
+	return &verifyFixture{pki: p, tsa: tsa, rev: rev, dir: dir}
 }
 
-func (f *ltvFixture) seal(t testing.TB, in []byte, opts SealOptions) []byte {
+func (f *verifyFixture) seal(t testing.TB, in []byte, opts SealOptions) []byte {
 	t.Helper()
 	if opts.Level >= LevelBT {
 		opts.TSA = &TSA{URL: f.tsa.URL}
@@ -68,7 +68,7 @@ func verifyBytes(t testing.TB, b []byte, opts VerifyOptions) *Report {
 // TestVerifyOwnSeals: our own seals at every level pass with the test
 // root and are INDETERMINATE / NO_CERTIFICATE_CHAIN_FOUND without it.
 func TestVerifyOwnSeals(t *testing.T) {
-	f := newLTVFixture(t)
+	f := newVerifyFixture(t)
 	in := sealTestPDF(1)
 	tests := []struct {
 		name string
@@ -128,7 +128,7 @@ func TestVerifyOwnSeals(t *testing.T) {
 // certificate expired, because the timestamps prove when it was made;
 // a B-B seal does not.
 func TestVerifyLTVPastExpiry(t *testing.T) {
-	f := newLTVFixtureOpts(t, false)
+	f := newVerifyFixtureOpts(t, false)
 	now := time.Now()
 	leaf, err := f.pki.Issue(testpki.LeafOptions{NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour)})
 	if err != nil {
@@ -156,7 +156,7 @@ func TestVerifyLTVPastExpiry(t *testing.T) {
 // timestamp fails, found online (CRL) for a B-T seal, and the same from
 // the DSS of a B-LT seal made after the revocation.
 func TestVerifyRevoked(t *testing.T) {
-	f := newLTVFixtureOpts(t, false)
+	f := newVerifyFixtureOpts(t, false)
 	in := sealTestPDF(1)
 	out := f.seal(t, in, SealOptions{Level: LevelBT})
 	rep := verifyBytes(t, out, VerifyOptions{Roots: f.pki.Roots(), Revocation: RevocationOnline})
