@@ -223,6 +223,8 @@ func parse(data []byte, po parseOptions, ns *nsTable) (*tree, error) {
 		rawSpace   string
 		rawLocal   string
 		scopeDepth int
+		kids       bool   // has child elements
+		ws         string // whitespace not yet attached
 	}
 	var stack []frame
 	elems := 0
@@ -285,10 +287,12 @@ func parse(data []byte, po parseOptions, ns *nsTable) (*tree, error) {
 			}
 			parent := holder
 			if len(stack) > 0 {
-				parent = stack[len(stack)-1].el
+				top := &stack[len(stack)-1]
+				parent = top.el
+				top.kids, top.ws = true, ""
 			}
 			parent.AddChild(el)
-			stack = append(stack, frame{el, t.Name.Space, t.Name.Local, sd})
+			stack = append(stack, frame{el: el, rawSpace: t.Name.Space, rawLocal: t.Name.Local, scopeDepth: sd})
 		case xml.EndElement:
 			if len(stack) == 0 {
 				return fail(fmt.Errorf("unexpected end tag </%s>", t.Name.Local))
@@ -296,6 +300,9 @@ func parse(data []byte, po parseOptions, ns *nsTable) (*tree, error) {
 			top := stack[len(stack)-1]
 			if top.rawSpace != t.Name.Space || top.rawLocal != t.Name.Local {
 				return fail(fmt.Errorf("end tag </%s> does not match <%s>", t.Name.Local, top.rawLocal))
+			}
+			if !top.kids && top.ws != "" {
+				top.el.AddChild(etree.NewText(top.ws))
 			}
 			scopes = scopes[:top.scopeDepth]
 			stack = stack[:len(stack)-1]
@@ -306,7 +313,17 @@ func parse(data []byte, po parseOptions, ns *nsTable) (*tree, error) {
 				}
 				continue
 			}
-			stack[len(stack)-1].el.AddChild(etree.NewText(string(t)))
+			// Whitespace between child elements (indentation) is dropped;
+			// the text of a leaf is kept whole.
+			top := &stack[len(stack)-1]
+			if isSpace(t) {
+				if !top.kids {
+					top.ws += string(t)
+				}
+				continue
+			}
+			top.el.AddChild(etree.NewText(top.ws + string(t)))
+			top.ws = ""
 		case xml.Directive:
 			return fail(ErrDTD)
 		case xml.ProcInst:
@@ -384,4 +401,13 @@ func hasChildElements(e *etree.Element) bool {
 		}
 	}
 	return false
+}
+
+func isSpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }

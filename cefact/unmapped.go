@@ -223,41 +223,60 @@ type unmappedPart struct {
 // collect walks the tree and returns the parts that were not claimed.
 func (t *tree) collect(c *claims) []unmappedPart {
 	var out []unmappedPart
-	rootStep := t.stepFor(t.root.Space, t.root.Tag, false, 0)
-	var walk func(e *etree.Element, path []step)
-	walk = func(e *etree.Element, path []step) {
+	path := make([]step, 1, 16)
+	path[0] = t.stepFor(t.root.Space, t.root.Tag, false, 0)
+	counts := map[string]int{}
+	with := func(s step) []step {
+		p := make([]step, len(path)+1)
+		copy(p, path)
+		p[len(path)] = s
+		return p
+	}
+	var walk func(e *etree.Element)
+	walk = func(e *etree.Element) {
 		for _, a := range e.Attr {
 			key := a.Key
 			if a.Space != "" {
 				key = a.Space + ":" + a.Key
 			}
 			if !c.attrClaimed(e, key) {
-				p := append(append([]step(nil), path...), t.stepFor(a.Space, a.Key, true, 0))
-				out = append(out, unmappedPart{path: p, attr: a.Value})
+				out = append(out, unmappedPart{path: with(t.stepFor(a.Space, a.Key, false, 0).asAttr()), attr: a.Value})
 			}
 		}
 		if !c.text[e] && !hasChildElements(e) {
 			if s := leafText(e); strings.TrimSpace(s) != "" {
-				// Text of an element mapped only as a structure: keep it
-				// as a text node of the element, addressed as text().
-				out = append(out, unmappedPart{path: append(append([]step(nil), path...), step{local: "text()"}), attr: s})
+				// Text of an element mapped only as a structure: kept as
+				// a text node of the element, addressed as text().
+				out = append(out, unmappedPart{path: with(step{local: "text()"}), attr: s})
 			}
 		}
-		counts := map[string]int{}
-		for _, k := range e.ChildElements() {
+		kids := e.ChildElements()
+		if len(kids) == 0 {
+			return
+		}
+		idx := make([]int, len(kids))
+		clear(counts)
+		for i, k := range kids {
 			name := k.Space + ":" + k.Tag
 			counts[name]++
-			p := append(append([]step(nil), path...), t.stepFor(k.Space, k.Tag, false, counts[name]))
+			idx[i] = counts[name]
+		}
+		for i, k := range kids {
+			s := t.stepFor(k.Space, k.Tag, false, idx[i])
 			if _, ok := c.el[k]; !ok {
-				out = append(out, unmappedPart{path: p, el: k})
+				out = append(out, unmappedPart{path: with(s), el: k})
 				continue
 			}
-			walk(k, p)
+			path = append(path, s)
+			walk(k)
+			path = path[:len(path)-1]
 		}
 	}
-	walk(t.root, []step{rootStep})
+	walk(t.root)
 	return out
 }
+
+func (s step) asAttr() step { s.attr = true; return s }
 
 func xpathString(path []step) string {
 	var b strings.Builder
