@@ -1,0 +1,78 @@
+package pdfseal
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+
+	"github.com/ecertkit/ecertkit/pdfseal/internal/render"
+)
+
+// TestRenderPassesPDFCPUValidation: pdfcpu, an independent reader,
+// validates Render's output. Relaxed mode: pdfcpu's strict mode rejects
+// any catalog /AF ("PDF 2.0 associated files not supported") and the
+// /AFRelationship of PDF/A-3 in a PDF 1.7 file.
+func TestRenderPassesPDFCPUValidation(t *testing.T) {
+	for _, name := range []string{"good_ccc.json", "good_sps_phyto.json"} {
+		pdf := renderCert(t, loadCert(t, name), RenderOptions{Attachments: []Attachment{XMLAttachment([]byte("<x/>"))}})
+		conf := pdfcpuConfig()
+		if err := api.Validate(bytes.NewReader(pdf), conf); err != nil {
+			t.Errorf("%s: pdfcpu validate: %v", name, err)
+		}
+	}
+}
+
+// tinyPDF is a one-page PDF with one associated file, written by hand:
+// small seeds keep the fuzzer fast (it stalls on the 30 KB of a render).
+func tinyPDF(t testing.TB, data []byte, compress bool) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w := render.NewWriter(&buf)
+	cat, pages, page, ef, fs := w.Alloc(), w.Alloc(), w.Alloc(), w.Alloc(), w.Alloc()
+	w.Object(cat, fmt.Sprintf("<</Type/Catalog/Pages %s/Names<</EmbeddedFiles<</Names[(ecert.json) %s]>>>>/AF[%s]>>",
+		render.Ref(pages), render.Ref(fs), render.Ref(fs)))
+	w.Object(pages, fmt.Sprintf("<</Type/Pages/Kids[%s]/Count 1>>", render.Ref(page)))
+	w.Object(page, fmt.Sprintf("<</Type/Page/Parent %s/MediaBox[0 0 100 100]>>", render.Ref(pages)))
+	w.Stream(ef, "/Type/EmbeddedFile/Subtype/application#2Fjson", data, compress)
+	w.Object(fs, fmt.Sprintf("<</Type/Filespec/F(ecert.json)/UF(ecert.json)/EF<</F %s>>/AFRelationship/Source>>", render.Ref(ef)))
+	if err := w.Finish(cat, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestExtractTiny(t *testing.T) {
+	canon, err := loadCert(t, "good_iso9001.json").Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := Extract(bytes.NewReader(tinyPDF(t, canon, true)), int64(len(tinyPDF(t, canon, true))))
+	if err != nil || x.Certificate == nil || x.Certificate.Number != "00124Q31234R2M" {
+		t.Fatalf("Extract = %+v, %v", x, err)
+	}
+	// Bad JSON in the attachment is a clear error.
+	bad := tinyPDF(t, []byte(`{"number": 1}`), false)
+	if _, err := Extract(bytes.NewReader(bad), int64(len(bad))); err == nil || !strings.Contains(err.Error(), "embedded ecert.json") {
+		t.Errorf("bad JSON: err = %v", err)
+	}
+}
+
+func FuzzExtract(f *testing.F) {
+	canon, err := loadCert(f, "good_iso9001.json").Canonical()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(tinyPDF(f, canon, true))
+	f.Add(tinyPDF(f, canon, false))
+	f.Add(tinyPDF(f, []byte("{}"), false))
+	f.Add([]byte("%PDF-1.7\n1 0 obj<</Type/Catalog/AF[2 0 R]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		x, err := Extract(bytes.NewReader(data), int64(len(data)))
+		if err == nil && x == nil {
+			t.Fatal("nil result without an error")
+		}
+	})
+}
