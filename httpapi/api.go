@@ -32,6 +32,10 @@ type API struct {
 	Logger  *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// NoLookupRecords stops recording public lookups as checks (they are
+	// recorded by default, through Store.RecordCheckAsync: run
+	// Store.RunCheckRecorder to batch them).
+	NoLookupRecords bool
 }
 
 func (a *API) log() *slog.Logger {
@@ -260,7 +264,25 @@ func escapeSeg(s string) string {
 }
 
 func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) {
-	v, err := Lookup(r.Context(), a.Registry, r.PathValue("number"))
+	number := r.PathValue("number")
+	v, err := Lookup(r.Context(), a.Registry, number)
+	if !a.NoLookupRecords {
+		rec := CheckRecord{Number: number, Client: ClientIP(r), Channel: "rest-lookup", Result: Pass}
+		switch {
+		case errors.Is(err, registry.ErrNotFound):
+			rec.Result, rec.Failed, rec.Reason = Fail, PartNumber, "unknown number"
+		case err != nil:
+		case !v.Usable:
+			rec.BodyID, rec.Result, rec.Failed, rec.Reason = v.Body.ID, Fail, PartStatus, "status "+string(v.Status)
+		default:
+			rec.BodyID = v.Body.ID
+		}
+		if err == nil || errors.Is(err, registry.ErrNotFound) {
+			if rerr := a.Store.RecordCheckAsync(r.Context(), rec); rerr != nil {
+				a.log().Error("record lookup", "err", rerr)
+			}
+		}
+	}
 	if err != nil {
 		a.writeErr(w, r, err)
 		return

@@ -499,3 +499,42 @@ func TestCrossOriginPostRejected(t *testing.T) {
 		t.Errorf("cross-site POST = %d, want 403", resp.StatusCode)
 	}
 }
+
+// TestLookupsRecorded: public lookups are checks too; the batching
+// recorder writes them all, and the body sees the failed ones.
+func TestLookupsRecorded(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.st.RunCheckRecorder(ctx) }()
+	time.Sleep(10 * time.Millisecond)
+	if _, err := e.reg.Suspend(context.Background(), numCCC, registry.Change{Actor: "cqc", Reason: "audit"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		e.do("GET", "/certificates/"+numCCC, "", nil)
+		e.do("GET", "/certificates/"+numPhyto, "", nil)
+	}
+	e.do("GET", "/certificates/NO-SUCH", "", nil)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	fc, err := e.st.FailedChecksFor(context.Background(), bodyCQC, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fc.Total != 50 || fc.ByPart["status"] != 50 || len(fc.Recent) != 10 || fc.Recent[0].Channel != "rest-lookup" {
+		t.Errorf("CQC's failed checks: total %d by part %v recent %d", fc.Total, fc.ByPart, len(fc.Recent))
+	}
+	var n int
+	e.st.DB().QueryRow(`SELECT COUNT(*) FROM checks`).Scan(&n)
+	if n != 101 {
+		t.Errorf("%d checks recorded, want 101", n)
+	}
+	var unknown int
+	e.st.DB().QueryRow(`SELECT COUNT(*) FROM checks WHERE failed_part = 'unknown-number' AND number = 'NO-SUCH'`).Scan(&unknown)
+	if unknown != 1 {
+		t.Errorf("unknown number recorded %d times", unknown)
+	}
+}

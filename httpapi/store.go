@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -21,6 +22,9 @@ import (
 type Store struct {
 	db  *sql.DB
 	now func() time.Time
+
+	checks    chan CheckRecord // queue of RecordCheckAsync
+	recording atomic.Bool      // RunCheckRecorder is running
 }
 
 // ErrNotFound is returned for an unknown token, document, inquiry or
@@ -119,7 +123,7 @@ func OpenStore(ctx context.Context, db *sql.DB) (*Store, error) {
 			return nil, fmt.Errorf("httpapi: create tables: %w", err)
 		}
 	}
-	return &Store{db: db, now: time.Now}, nil
+	return &Store{db: db, now: time.Now, checks: make(chan CheckRecord, 4096)}, nil
 }
 
 // DB returns the database the Store works on.
@@ -274,6 +278,96 @@ func (s *Store) RecordCheck(ctx context.Context, c CheckRecord) error {
 		truncate(c.Number, 200), c.BodyID, string(c.Result), string(c.Failed), truncate(c.Reason, 2000), truncate(c.Client, 200), c.Channel, c.At.UnixMicro())
 	if err != nil {
 		return fmt.Errorf("httpapi: record check: %w", err)
+	}
+	return nil
+}
+
+// RecordCheckAsync records a check through the batching recorder when
+// RunCheckRecorder runs (waiting when its queue is full, so nothing is
+// dropped), else at once.
+func (s *Store) RecordCheckAsync(ctx context.Context, c CheckRecord) error {
+	if c.At.IsZero() {
+		c.At = s.now()
+	}
+	if !s.recording.Load() {
+		return s.RecordCheck(ctx, c)
+	}
+	select {
+	case s.checks <- c:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// RunCheckRecorder writes queued check records in batches (one
+// transaction per up to 1000 records or 100 ms) until ctx ends, then
+// writes what is left. Busy public endpoints record through it.
+func (s *Store) RunCheckRecorder(ctx context.Context) error {
+	s.recording.Store(true)
+	batch := make([]CheckRecord, 0, 1000)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := s.insertChecks(context.WithoutCancel(ctx), batch)
+		batch = batch[:0]
+		return err
+	}
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	var firstErr error
+	for {
+		select {
+		case c := <-s.checks:
+			batch = append(batch, c)
+			if len(batch) == cap(batch) {
+				if err := flush(); err != nil && firstErr == nil {
+					firstErr = err
+				}
+			}
+		case <-t.C:
+			if err := flush(); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		case <-ctx.Done():
+			s.recording.Store(false)
+			for {
+				select {
+				case c := <-s.checks:
+					batch = append(batch, c)
+					continue
+				default:
+				}
+				break
+			}
+			if err := flush(); err != nil && firstErr == nil {
+				firstErr = err
+			}
+			return firstErr
+		}
+	}
+}
+
+func (s *Store) insertChecks(ctx context.Context, cs []CheckRecord) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("httpapi: record checks: %w", err)
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO checks (number, body_id, verdict, failed_part, reason, client, channel, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return fmt.Errorf("httpapi: record checks: %w", err)
+	}
+	defer stmt.Close()
+	for _, c := range cs {
+		if _, err := stmt.ExecContext(ctx, truncate(c.Number, 200), c.BodyID, string(c.Result), string(c.Failed), truncate(c.Reason, 2000),
+			truncate(c.Client, 200), c.Channel, c.At.UnixMicro()); err != nil {
+			return fmt.Errorf("httpapi: record checks: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("httpapi: record checks: %w", err)
 	}
 	return nil
 }

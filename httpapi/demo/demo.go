@@ -25,6 +25,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -440,8 +441,12 @@ func Run(ctx context.Context, opts Options, ready func(baseURL string, d *Demo))
 	d.Issuing.VerificationURL = base + "/lookup"
 	srv := httpapi.NewServer(addr, d.Handler(), httpapi.ServerOptions{TLSConfig: tlsCfg, ErrorLog: d.log})
 	pctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait() // the recorder writes what it holds before the databases close
 	defer stop()
-	go d.Pusher.Run(pctx)
+	wg.Add(2)
+	go func() { defer wg.Done(); d.Pusher.Run(pctx) }()
+	go func() { defer wg.Done(); d.Store.RunCheckRecorder(pctx) }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if opts.Out != nil {

@@ -1,0 +1,105 @@
+// Command loadtest serves the registry's public lookup over a SQLite
+// registry of many generated certificates, for load tests with wrk
+// (BENCHMARKS.md has the figures and the exact commands):
+//
+//	go run ./examples/loadtest -n 3000000 -dir /var/tmp/ecert-load -addr 127.0.0.1:8090 &
+//	wrk -t2 -c64 -d30s --latency -s examples/loadtest/lookup.lua http://127.0.0.1:8090
+//
+// The first run generates the certificates (registrytest.Gen) and imports
+// them with registry.Import; later runs reuse the database. The server is
+// the same stack as the demo's (httpapi.API behind httpapi.Harden), with
+// the per-client rate limit off, since wrk is one client.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/ecertkit/ecertkit/httpapi"
+	"github.com/ecertkit/ecertkit/registry"
+	"github.com/ecertkit/ecertkit/registry/registrytest"
+	"github.com/ecertkit/ecertkit/registry/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	n := flag.Int("n", 100000, "number of certificates")
+	dir := flag.String("dir", filepath.Join(os.TempDir(), "ecert-load"), "directory of the databases")
+	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
+	record := flag.Bool("record", true, "record every lookup as a check (batched)")
+	flag.Parse()
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(*dir, fmt.Sprintf("registry-%d.db", *n))
+	_, statErr := os.Stat(path)
+	reg, err := sqlite.Open(ctx, path, registry.Options{})
+	if err != nil {
+		return err
+	}
+	defer reg.Close()
+	if os.IsNotExist(statErr) {
+		start := time.Now()
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(registrytest.WriteJSONL(pw, 0, *n)) }()
+		st, err := reg.Import(ctx, pr, registry.ImportOptions{BatchSize: 5000, Progress: func(lines, _ int64) {
+			if lines%100000 < 5000 {
+				fmt.Fprintf(os.Stderr, "imported %d lines in %s\n", lines, time.Since(start).Round(time.Second))
+			}
+		}})
+		if err != nil {
+			os.Remove(path)
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "imported %d certificates in %s\n", st.Certificates, time.Since(start).Round(time.Second))
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(*dir, "services.db")+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := httpapi.OpenStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	if *record {
+		go st.RunCheckRecorder(ctx)
+	}
+	api := &httpapi.API{Registry: reg, Store: st, NoLookupRecords: !*record}
+	srv := httpapi.NewServer(*addr, httpapi.Harden(api.Handler(), httpapi.HardenOptions{Rate: -1, Logger: slog.Default()}), httpapi.ServerOptions{})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "serving %d certificates on http://%s (numbers %s .. %s)\n", *n, ln.Addr(), registrytest.GenNumber(0), registrytest.GenNumber(*n-1))
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && err.Error() != "http: Server closed" {
+		return err
+	}
+	return nil
+}
