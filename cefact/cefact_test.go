@@ -167,10 +167,12 @@ func TestDecodeSharedSamples(t *testing.T) {
 			if len(missing) > 0 {
 				t.Errorf("encode(decode(x)) lost %d leaves of x:\n%s", len(missing), strings.Join(missing, "\n"))
 			}
-			// Every unmapped leaf is reported.
-			reported := map[string]bool{}
+			// Every reported leaf is a leaf of x, with its value.
 			for _, u := range doc.Unmapped {
-				reported[u.XPath] = true
+				l := leaf{resolveXPath(t, u.XPath), u.Value}
+				if want[l] == 0 {
+					t.Errorf("reported unmapped leaf %s = %.40q is not in the input", l.path, l.value)
+				}
 			}
 			t.Logf("%d leaves, %d unmapped", len(want), len(doc.Unmapped))
 			// And the decoded certificate decodes the same from its own encoding.
@@ -183,4 +185,30 @@ func TestDecodeSharedSamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// resolveXPath turns an XPath of Unmapped into the {namespace}local[n]
+// form of leaves.
+func resolveXPath(t *testing.T, p string) string {
+	steps, err := parseXPath(p)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	uris := map[string]string{"rsm": NSCertificate, "ram": NSRAM, "udt": NSUDT, "qdt": NSQDT, "ds": NSDSig, "xsi": NSXSI}
+	var b strings.Builder
+	for _, s := range steps {
+		b.WriteByte('/')
+		if s.attr {
+			b.WriteByte('@')
+		}
+		uri := s.uri
+		if uri == "" && s.space != "" {
+			uri = uris[s.space]
+		}
+		b.WriteString("{" + uri + "}" + s.local)
+		if s.index > 0 {
+			fmt.Fprintf(&b, "[%d]", s.index)
+		}
+	}
+	return b.String()
 }

@@ -540,7 +540,7 @@ func (d *decoder) translations() {
 		fine := true
 		for _, ct := range n.contents {
 			l, _ := langOf(ct)
-			if _, dup := (*dst)[l]; dup || l == "" || hasChildElements(ct) {
+			if _, dup := (*dst)[l]; dup || hasChildElements(ct) {
 				fine = false
 			}
 		}
