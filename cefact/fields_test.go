@@ -43,15 +43,15 @@ func fullCertificate() *ecert.Certificate {
 				Specifications: ecert.Text{"en": "220 V", "zh": "220 伏"}, HSCode: "841510"},
 			{Name: ecert.Text{"en": "No brand"}},
 		},
-		Standards:    []ecert.Standard{{Code: "GB 4706.1", Edition: "2005", Title: ecert.Text{"en": "Safety", "zh": "安全"}}, {Code: "IEC 60335"}},
-		Scope:        ecert.Text{"en": "scope", "zh": "范围"},
-		IssueDate:    time.Date(2025, 6, 2, 10, 0, 0, 123000000, tz),
-		ValidFrom:    time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC),
-		ValidUntil:   time.Date(2029, 3, 14, 0, 0, 0, 0, time.UTC),
-		Status:       ecert.StatusSuspended,
-		StatusReason: ecert.Text{"en": "surveillance overdue", "zh": "监督逾期"},
-		Remarks:      ecert.Text{"en": "remark & <more>", "zh": "备注"},
-		Signatory:    &ecert.Signatory{Name: ecert.Text{"en": "Wang Jian", "zh": "王建"}, Role: ecert.Text{"en": "Director"}, Place: ecert.Text{"zh": "北京"}},
+		Standards:       []ecert.Standard{{Code: "GB 4706.1", Edition: "2005", Title: ecert.Text{"en": "Safety", "zh": "安全"}}, {Code: "IEC 60335"}},
+		Scope:           ecert.Text{"en": "scope", "zh": "范围"},
+		IssueDate:       time.Date(2025, 6, 2, 10, 0, 0, 123000000, tz),
+		ValidFrom:       time.Date(2024, 3, 15, 0, 0, 0, 0, time.UTC),
+		ValidUntil:      time.Date(2029, 3, 14, 0, 0, 0, 0, time.UTC),
+		Status:          ecert.StatusSuspended,
+		StatusReason:    ecert.Text{"en": "surveillance overdue", "zh": "监督逾期"},
+		Remarks:         ecert.Text{"en": "remark & <more>", "zh": "备注"},
+		Signatory:       &ecert.Signatory{Name: ecert.Text{"en": "Wang Jian", "zh": "王建"}, Role: ecert.Text{"en": "Director"}, Place: ecert.Text{"zh": "北京"}},
 		VerificationURL: "https://verify.example.org/c/FULL-0001?lang=zh&x=1",
 		Consignment: &ecert.Consignment{
 			Consignor: party("consignor"), Consignee: ecert.Party{Name: ecert.Text{"en": "consignee"}},
@@ -154,14 +154,19 @@ func TestRoundTripVariants(t *testing.T) {
 		"no consignment, no products": func(c *ecert.Certificate) { c.Consignment, c.Products = nil, nil },
 		"no signatory":                func(c *ecert.Certificate) { c.Signatory = nil },
 		"empty signatory":             func(c *ecert.Certificate) { c.Signatory = &ecert.Signatory{} },
-		"minimal":                     func(c *ecert.Certificate) { *c = ecert.Certificate{Number: "N", Scheme: ecert.SchemeCCC, Status: ecert.StatusValid} },
-		"zero":                        func(c *ecert.Certificate) { *c = ecert.Certificate{} },
-		"language-less text":          func(c *ecert.Certificate) { c.Holder.Name = ecert.Text{"": "no language", "en": "English"}; c.Title = ecert.Text{"": "t"} },
-		"body country from address":   func(c *ecert.Certificate) { c.IssuingBody.Country = "CN" },
-		"body without address":        func(c *ecert.Certificate) { c.IssuingBody.Address = nil },
-		"empty address":               func(c *ecert.Certificate) { c.Holder.Address = &ecert.Address{} },
-		"unknown type code":           func(c *ecert.Certificate) { c.Scheme = "UNTDID-1001:855" },
-		"empty extension value":       func(c *ecert.Certificate) { c.Extensions = map[string]string{"x": ""} },
+		"minimal": func(c *ecert.Certificate) {
+			*c = ecert.Certificate{Number: "N", Scheme: ecert.SchemeCCC, Status: ecert.StatusValid}
+		},
+		"zero": func(c *ecert.Certificate) { *c = ecert.Certificate{} },
+		"language-less text": func(c *ecert.Certificate) {
+			c.Holder.Name = ecert.Text{"": "no language", "en": "English"}
+			c.Title = ecert.Text{"": "t"}
+		},
+		"body country from address": func(c *ecert.Certificate) { c.IssuingBody.Country = "CN" },
+		"body without address":      func(c *ecert.Certificate) { c.IssuingBody.Address = nil },
+		"empty address":             func(c *ecert.Certificate) { c.Holder.Address = &ecert.Address{} },
+		"unknown type code":         func(c *ecert.Certificate) { c.Scheme = "UNTDID-1001:855" },
+		"empty extension value":     func(c *ecert.Certificate) { c.Extensions = map[string]string{"x": ""} },
 	}
 	for _, s := range []ecert.Status{ecert.StatusValid, ecert.StatusSuspended, ecert.StatusRevoked, ecert.StatusWithdrawn, ecert.StatusExpired, ecert.StatusSuperseded, ""} {
 		tests["status "+string(s)] = func(c *ecert.Certificate) { c.Status = s }
