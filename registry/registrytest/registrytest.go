@@ -908,6 +908,29 @@ func testImportExport(t *testing.T, e *env) {
 	if _, err := e2.CheckSeal(ctx, BodyID, sc, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Errorf("imported seal cert: %v", err)
 	}
+	// A large batch takes the back end's bulk path (multi-row INSERT, COPY).
+	var big bytes.Buffer
+	if err := WriteJSONL(&big, 1000, 300); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := e2.Import(ctx, &big, registry.ImportOptions{BatchSize: 1000}); err != nil || st.Certificates != 300 {
+		t.Fatalf("bulk import: %+v %v", st, err)
+	}
+	for _, i := range []int{1000, 1150, 1299} {
+		d, _ := Gen(i).Digest()
+		if res, err := e2.Check(ctx, GenNumber(i), d); err != nil || !res.OK() {
+			t.Errorf("Check %d after bulk import: %+v %v", i, res, err)
+		}
+	}
+	if p, err := e2.Search(ctx, registry.Query{HolderPrefix: GenHolder(1234)[:14]}); err != nil || len(p.Records) != 10 {
+		t.Errorf("search after bulk import: %v", err)
+	}
+	if _, err := e2.VerifyLog(ctx); err != nil {
+		t.Errorf("log after bulk import: %v", err)
+	}
+	if _, err := e2.Import(ctx, bytes.NewReader(buf.Bytes()[:0]), registry.ImportOptions{}); err != nil {
+		t.Errorf("empty import: %v", err)
+	}
 	// A bad line stops the import with its line number.
 	bad := "\n" + strings.Replace(strings.SplitN(buf.String(), "\n", 3)[1], `"number":"`, `"number":"X`, 1) + "\n{\"number\": 5}\n"
 	var ie *registry.ImportError

@@ -18,7 +18,6 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
-	"sync"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -109,9 +108,6 @@ type sqliteStore struct {
 	w, r   *sql.DB
 	ws, rs map[string]*sql.Stmt
 	reader
-
-	mu   sync.Mutex
-	bulk map[string]*sql.Stmt // multi-row inserts, prepared on first use
 }
 
 // bulkRows is the row count of a multi-row INSERT: bulk imports write
@@ -119,22 +115,27 @@ type sqliteStore struct {
 // executions than one row at a time.
 const bulkRows = 64
 
-func (s *sqliteStore) bulkStmt(ctx context.Context, head string, cols int) (*sql.Stmt, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st, ok := s.bulk[head]; ok {
-		return st, nil
+// bulkInserts are the heads of the multi-row INSERTs, with their column
+// counts; Open prepares them.
+var bulkInserts = map[string]struct {
+	head string
+	cols int
+}{
+	"insCert":    {`INSERT INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated)`, 11},
+	"insVersion": {`INSERT INTO versions (number, version, digest, json, created)`, 5},
+	"insEvent":   {`INSERT INTO events (seq, number, leaf)`, 3},
+	"insTerm":    {`INSERT OR IGNORE INTO terms (kind, term, number)`, 3},
+	"insNode":    {`INSERT INTO nodes (id, hash)`, 2},
+	"insRequest": {`INSERT INTO requests (key, fingerprint, seq)`, 3},
+}
+
+func bulkQueries() []query {
+	var qs []query
+	for k, b := range bulkInserts {
+		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", b.cols), ", ") + ")"
+		qs = append(qs, query{"bulk:" + k, b.head + " VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", bulkRows), ", ")})
 	}
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-	st, err := s.w.PrepareContext(ctx, head+" VALUES "+strings.TrimSuffix(strings.Repeat(one+", ", bulkRows), ", "))
-	if err != nil {
-		return nil, err
-	}
-	if s.bulk == nil {
-		s.bulk = map[string]*sql.Stmt{}
-	}
-	s.bulk[head] = st
-	return st, nil
+	return qs
 }
 
 func dsn(path string, readOnly bool) string {
@@ -177,7 +178,7 @@ func openStore(ctx context.Context, path string) (*sqliteStore, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.r = r
-	if s.ws, err = prepare(ctx, w, append(readQueries, writeQueries...)); err == nil {
+	if s.ws, err = prepare(ctx, w, append(append(readQueries, writeQueries...), bulkQueries()...)); err == nil {
 		s.rs, err = prepare(ctx, r, readQueries)
 	}
 	if err != nil {
@@ -271,7 +272,7 @@ func prepare(ctx context.Context, db *sql.DB, qs []query) (map[string]*sql.Stmt,
 
 func (s *sqliteStore) Close() error {
 	var errs []error
-	for _, m := range []map[string]*sql.Stmt{s.ws, s.rs, s.bulk} {
+	for _, m := range []map[string]*sql.Stmt{s.ws, s.rs} {
 		for _, st := range m {
 			st.Close()
 		}
@@ -316,14 +317,10 @@ type sqliteTx struct {
 
 // insert writes n rows with the single-row statement single, in chunks
 // of bulkRows rows through a multi-row INSERT built from head.
-func (t *sqliteTx) insert(ctx context.Context, single, head string, cols, n int, row func(i int) []any) error {
+func (t *sqliteTx) insert(ctx context.Context, single string, cols, n int, row func(i int) []any) error {
 	i := 0
 	if n >= bulkRows {
-		st, err := t.s.bulkStmt(ctx, head, cols)
-		if err != nil {
-			return fmt.Errorf("sqlite: %s: %w", single, err)
-		}
-		st = t.tx.StmtContext(ctx, st)
+		st := t.stmt(ctx, "bulk:"+single)
 		args := make([]any, 0, cols*bulkRows)
 		for ; i+bulkRows <= n; i += bulkRows {
 			args = args[:0]
@@ -394,7 +391,7 @@ func (t *sqliteTx) Write(ctx context.Context, w *store.Writes) error {
 		}},
 	}
 	for _, in := range inserts {
-		if err := t.insert(ctx, in.single, in.head, in.cols, in.n, in.row); err != nil {
+		if err := t.insert(ctx, in.single, in.cols, in.n, in.row); err != nil {
 			return err
 		}
 	}
