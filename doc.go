@@ -33,13 +33,23 @@
 // # Packages
 //
 //	ecert      the certificate model, lifecycle, validation, canonical JSON + digest
-//	signer     Signer (crypto.Signer + chain) and Open(uri); back ends in
-//	           signer/file, signer/pkcs11, signer/awskms; test PKI in signer/testpki
+//	signer     Signer (crypto.Signer + chain) and Open(uri) for file: keys; back ends in
+//	           signer/pkcs11 (cgo) and signer/awskms; signer/signers opens every scheme;
+//	           signer/testpki is the test PKI
 //	pdfseal    Render, Seal, Extend, Verify, Extract; PDF internals in pdfseal/internal
 //	cefact     UN/CEFACT SPS XML encode/decode, acknowledgements, XML signatures
-//	registry   the Registry interface; back ends registry/memory, registry/sqlite,
-//	           registry/postgres; the conformance suite registry/registrytest
+//	registry   the Registry over a store; back ends registry/memory, registry/sqlite,
+//	           registry/postgres; the conformance suite registry/registrytest; the
+//	           transparency log registry/tlog
+//	check      the three-part check: seal, contents, status
+//	httpapi    HTTP for registries: REST + OpenAPI, SOAP pull, push by SMTP and
+//	           webhooks, inquiries; httpapi/issuing and httpapi/portal build the
+//	           example services, httpapi/demo the demo
+//	ecerttest  test helpers for integrators, in the style of net/http/httptest
 //	cmd/ecert  the command-line tool, one file per subcommand
-//	examples   an issuing service and a public verification portal
+//	examples   small main packages: issuer, portal, csvimport, loadtest
 //	bench      comparisons with other tools, in a module of its own
+//
+// docs/integrating.md shows how to bring an existing certification system
+// onto the library.
 package ecertkit
