@@ -59,7 +59,7 @@ func EncodeAcknowledgement(w io.Writer, a *Acknowledgement) error {
 	if err := insertUnmapped(root, a.Extensions, "SPSAcknowledgementType", NSAcknowledgement); err != nil {
 		return err
 	}
-	return writeDoc(w, newDocument(root))
+	return writeDoc(w, root)
 }
 
 // DecodeAcknowledgement reads an rsm:SPSAcknowledgement document, with the

@@ -2,12 +2,14 @@ package cefact
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/beevik/etree"
 	"github.com/ecertkit/ecertkit/ecert"
@@ -19,11 +21,11 @@ import (
 // back where they were. Encode does not validate c: a certificate that
 // fails ecert's Validate may give XML that fails the schema.
 func Encode(w io.Writer, c *ecert.Certificate) error {
-	doc, err := encodeTree(c)
+	root, err := encodeTree(c)
 	if err != nil {
 		return err
 	}
-	return writeDoc(w, doc)
+	return writeDoc(w, root)
 }
 
 // Marshal is Encode into a byte slice.
@@ -35,12 +37,14 @@ func Marshal(c *ecert.Certificate) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
-func writeDoc(w io.Writer, doc *etree.Document) error {
-	bw := bufio.NewWriter(w)
-	doc.WriteSettings.CanonicalText = true
-	doc.WriteSettings.CanonicalAttrVal = true
-	if _, err := doc.WriteTo(bw); err != nil {
-		return fmt.Errorf("cefact: encode: %w", err)
+// writeDoc writes the XML declaration and root, indented by two spaces.
+func writeDoc(w io.Writer, root *etree.Element) error {
+	bw := &xmlWriter{Writer: bufio.NewWriterSize(w, 16<<10)}
+	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	writeElem(bw, root, 0)
+	bw.WriteByte('\n')
+	if bw.err != nil {
+		return fmt.Errorf("cefact: encode: %w", bw.err)
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("cefact: encode: %w", err)
@@ -48,12 +52,135 @@ func writeDoc(w io.Writer, doc *etree.Document) error {
 	return nil
 }
 
-func newDocument(root *etree.Element) *etree.Document {
-	doc := etree.NewDocument()
-	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
-	doc.AddChild(root)
-	doc.Indent(2)
-	return doc
+// xmlWriter remembers the first text that XML cannot carry.
+type xmlWriter struct {
+	*bufio.Writer
+	err error
+}
+
+// ErrInvalidText: a string of the certificate holds a character that XML
+// 1.0 cannot carry (a control character or invalid UTF-8).
+var ErrInvalidText = errors.New("text not representable in XML")
+
+const indent = "\n                                                                "
+
+// writeElem serializes e: elements with child elements get one child per
+// line, leaves their text; text next to child elements (mixed content,
+// only in kept fragments) is written as is, without indentation.
+func writeElem(w *xmlWriter, e *etree.Element, depth int) {
+	w.WriteByte('<')
+	if e.Space != "" {
+		w.WriteString(e.Space)
+		w.WriteByte(':')
+	}
+	w.WriteString(e.Tag)
+	for _, a := range e.Attr {
+		w.WriteByte(' ')
+		if a.Space != "" {
+			w.WriteString(a.Space)
+			w.WriteByte(':')
+		}
+		w.WriteString(a.Key)
+		w.WriteString(`="`)
+		escape(w, a.Value, true)
+		w.WriteByte('"')
+	}
+	if len(e.Child) == 0 {
+		w.WriteString("/>")
+		return
+	}
+	w.WriteByte('>')
+	mixed, kids := false, false
+	for _, c := range e.Child {
+		switch x := c.(type) {
+		case *etree.CharData:
+			if strings.TrimSpace(x.Data) != "" {
+				mixed = true
+			}
+		case *etree.Element:
+			kids = true
+		}
+	}
+	pretty := kids && !mixed
+	for _, c := range e.Child {
+		switch x := c.(type) {
+		case *etree.Element:
+			if pretty {
+				writeIndent(w, depth+1)
+			}
+			writeElem(w, x, depth+1)
+		case *etree.CharData:
+			if !pretty {
+				escape(w, x.Data, false)
+			}
+		}
+	}
+	if pretty {
+		writeIndent(w, depth)
+	}
+	w.WriteString("</")
+	if e.Space != "" {
+		w.WriteString(e.Space)
+		w.WriteByte(':')
+	}
+	w.WriteString(e.Tag)
+	w.WriteByte('>')
+}
+
+func writeIndent(w *xmlWriter, depth int) {
+	n := 1 + 2*depth
+	for n > len(indent) {
+		w.WriteString(indent)
+		n -= len(indent) - 1
+	}
+	w.WriteString(indent[:n])
+}
+
+// escape writes s with the XML escapes for text (&, <, >, CR) or, for
+// attributes, also quotes, tabs and newlines, so that a parser reads back
+// exactly s.
+func escape(w *xmlWriter, s string, attr bool) {
+	if w.err == nil && !utf8.ValidString(s) {
+		w.err = fmt.Errorf("%w: %.40q", ErrInvalidText, s)
+	}
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\r':
+			esc = "&#xD;"
+		case '"':
+			if !attr {
+				continue
+			}
+			esc = "&quot;"
+		case '\n':
+			if !attr {
+				continue
+			}
+			esc = "&#xA;"
+		case '\t':
+			if !attr {
+				continue
+			}
+			esc = "&#x9;"
+		default:
+			if s[i] < 0x20 && w.err == nil {
+				w.err = fmt.Errorf("%w: %.40q", ErrInvalidText, s)
+			}
+			continue
+		}
+		w.WriteString(s[last:i])
+		w.WriteString(esc)
+		last = i + 1
+	}
+	w.WriteString(s[last:])
 }
 
 // encoder builds one document.
@@ -160,7 +287,7 @@ func measure(p *etree.Element, tag string, m *ecert.Measure) {
 	}
 }
 
-func encodeTree(c *ecert.Certificate) (*etree.Document, error) {
+func encodeTree(c *ecert.Certificate) (*etree.Element, error) {
 	if c == nil {
 		return nil, fmt.Errorf("cefact: encode: nil certificate")
 	}
@@ -271,7 +398,7 @@ func encodeTree(c *ecert.Certificate) (*etree.Document, error) {
 	if err := insertUnmapped(root, c.Extensions, "SPSCertificateType", NSCertificate); err != nil {
 		return nil, err
 	}
-	return newDocument(root), nil
+	return root, nil
 }
 
 func isDigits(s string) bool {

@@ -1,6 +1,7 @@
 package cefact
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -182,4 +183,19 @@ func TestRoundTripVariants(t *testing.T) {
 			roundTrip(t, c)
 		})
 	}
+}
+
+func TestEncodeRejectsUnrepresentableText(t *testing.T) {
+	for _, bad := range []string{"bell\a", "nul\x00", "bad\xffutf8"} {
+		c := fullCertificate()
+		c.Remarks = ecert.Text{"en": bad}
+		if _, err := Marshal(c); !errors.Is(err, ErrInvalidText) {
+			t.Errorf("%q: %v, want ErrInvalidText", bad, err)
+		}
+	}
+	// Tabs, newlines and carriage returns survive, in text and attributes.
+	c := fullCertificate()
+	c.Remarks = ecert.Text{"en": "a\tb\r\nc\rd\n"}
+	c.Standards[0].Edition = "2005\t\r\n"
+	roundTrip(t, c)
 }
