@@ -285,7 +285,7 @@ func (d *decoder) signatory(a *etree.Element) {
 			d.textSingle(ram(person, "Name"), "signatory.name", true, &s.Name)
 			if q := ram(person, "AttainedSPSQualification"); q != nil {
 				d.cl.take(q)
-				s.Role = d.textMulti(kids(q, "ram", "Name"), true)
+				s.Role = d.textMulti(kids(q, "ram", "Name"), false)
 			}
 		}
 	}
@@ -392,8 +392,8 @@ func (d *decoder) claimNote(n note) (ecert.Text, bool) {
 	m := d.cl.mark()
 	d.cl.take(n.el)
 	d.cl.leaf(ram(n.el, "Subject"))
-	t := d.textMulti(n.contents, true)
-	if len(t) != len(n.contents) && !(t == nil && len(n.contents) == 1) {
+	t := d.textMulti(n.contents, false)
+	if len(t) != len(n.contents) {
 		d.cl.rollback(m)
 		return nil, false
 	}
@@ -611,7 +611,7 @@ func (d *decoder) consignment(cs *etree.Element) {
 		}
 		if ub := ram(cs, "UnloadingBaseportSPSLocation"); ub != nil {
 			d.cl.take(ub)
-			con.EntryPoint = d.textMulti(kids(ub, "ram", "Name"), true)
+			con.EntryPoint = d.textMulti(kids(ub, "ram", "Name"), false)
 		}
 		for _, m := range kids(cs, "ram", "MainCarriageSPSTransportMovement") {
 			mode := ram(m, "ModeCode")

@@ -199,3 +199,37 @@ func TestEncodeRejectsUnrepresentableText(t *testing.T) {
 	c.Standards[0].Edition = "2005\t\r\n"
 	roundTrip(t, c)
 }
+
+// TestEmptyElementsKept: empty elements in slots the encoder writes only
+// for non-empty values survive decode and encode.
+func TestEmptyElementsKept(t *testing.T) {
+	in := spsHead + `<rsm:SPSExchangedDocument><ram:Name/><ram:ID>X</ram:ID><ram:TypeCode>851</ram:TypeCode>
+<ram:IncludedSPSNote><ram:Subject>ecert:statusReason</ram:Subject><ram:Content/></ram:IncludedSPSNote>
+<ram:SignatorySPSAuthentication><ram:IssueSPSLocation><ram:Name/></ram:IssueSPSLocation>
+<ram:ProviderSPSParty><ram:SpecifiedSPSPerson><ram:Name/><ram:AttainedSPSQualification><ram:Name/></ram:AttainedSPSQualification></ram:SpecifiedSPSPerson></ram:ProviderSPSParty>
+</ram:SignatorySPSAuthentication></rsm:SPSExchangedDocument>
+<rsm:SPSConsignment><ram:UnloadingBaseportSPSLocation><ram:Name/></ram:UnloadingBaseportSPSLocation>
+<ram:IncludedSPSConsignmentItem><ram:IncludedSPSTradeLineItem><ram:SequenceNumeric>1</ram:SequenceNumeric><ram:Description/></ram:IncludedSPSTradeLineItem></ram:IncludedSPSConsignmentItem>
+</rsm:SPSConsignment></rsm:SPSCertificate>`
+	doc, err := Unmarshal([]byte(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Marshal(doc.Certificate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, got := leaves(t, []byte(in)), leaves(t, out)
+	for l, n := range want {
+		if got[l] < n {
+			t.Errorf("lost %s = %q", l.path, l.value)
+		}
+	}
+	doc2, err := Unmarshal(out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(doc.Certificate, doc2.Certificate); diff != "" {
+		t.Errorf("not stable (-first +second):\n%s", diff)
+	}
+}

@@ -250,6 +250,14 @@ func parse(data []byte, po parseOptions, ns *nsTable) (*tree, error) {
 			if elems > po.maxElems {
 				return fail(fmt.Errorf("%w: more than %d", ErrTooManyElements, po.maxElems))
 			}
+			if !goodName(t.Name) {
+				return fail(fmt.Errorf("bad element name %q", t.Name.Space+":"+t.Name.Local))
+			}
+			for _, a := range t.Attr {
+				if !goodName(a.Name) {
+					return fail(fmt.Errorf("bad attribute name %q", a.Name.Space+":"+a.Name.Local))
+				}
+			}
 			sd := len(scopes)
 			for _, a := range t.Attr {
 				switch {
@@ -410,4 +418,10 @@ func isSpace(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// goodName rejects names that namespaces in XML forbid: an empty local
+// part or more than one colon.
+func goodName(n xml.Name) bool {
+	return n.Local != "" && !strings.Contains(n.Local, ":") && (n.Space == "" || !strings.Contains(n.Space, ":"))
 }
