@@ -13,6 +13,7 @@ DEB_PACKAGES=(
   qpdf              # qpdf --check
   zbar-tools        # zbarimg (QR code)
   fonts-wqy-zenhei  # TrueType CJK font for rendering
+  fonts-dejavu-core # Latin-only TrueType font (pdfseal font fallback tests)
   libxml2-utils     # xmllint --schema
   xmlsec1           # xmlsec1 --verify
   softhsm2 opensc   # PKCS#11 token and pkcs11-tool

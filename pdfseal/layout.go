@@ -170,6 +170,10 @@ func (d *Document) AddPage() *Page {
 	return p
 }
 
+// scratch is a page that is never written: layouts draw on it to
+// measure.
+func (d *Document) scratch() *Page { return &Page{d: d, fontOn: -1} }
+
 func (d *Document) closePage(p *Page) {
 	if p.closed {
 		return

@@ -108,11 +108,42 @@ func (l InspectionLayout) Draw(ctx context.Context, d *Document, c *ecert.Certif
 	}
 	rows := itemRows(cons)
 	n := len(cons.Items)
-	y = tableHeader(p, marginX, y, cols)
-	shown := min(n, inline)
-	if n > inline {
-		shown = inline - 1
+	// The declarations and remarks go under the table, the statement
+	// under them at a fixed place: measure them to know how many rows of
+	// the table fit on page 1.
+	notes := func(p *Page, y float64, maxLines int) float64 {
+		top := y
+		if ad := cons.AdditionalDeclarations; !ad.IsZero() {
+			p.Text(marginX, y, "附加声明", TextStyle{Size: 9.5, Bold: true, Color: inkNavy})
+			p.Text(marginX+50, y, "Additional declaration", TextStyle{Size: 7.5, Color: inkGrey})
+			y -= 13
+			y -= bilingual(p, marginX, y, contentW, zh(ad), en(ad), maxLines)
+			y -= 4
+		}
+		if !c.Remarks.IsZero() {
+			p.Text(marginX, y, "备注", TextStyle{Size: 9.5, Bold: true, Color: inkNavy})
+			p.Text(marginX+30, y, "Remarks", TextStyle{Size: 7.5, Color: inkGrey})
+			y -= 13
+			y -= bilingual(p, marginX, y, contentW, zh(c.Remarks), en(c.Remarks), maxLines)
+		}
+		return top - y
 	}
+	const statementTop = 322.0
+	// Room for the table rows and the notes between the header row and
+	// the statement. Notes that do not fit with at least one row go to
+	// the annex in full.
+	room := y - 24 - 16 - statementTop
+	notesH := notes(d.scratch(), 0, 2)
+	notesToAnnex := notesH+annexRowH > room
+	if notesToAnnex {
+		notesH = 16
+	}
+	fit := int((room - notesH) / annexRowH)
+	shown := min(n, inline, fit)
+	if shown < n {
+		shown = max(min(inline, fit)-1, 0) // a row says "more in the annex"
+	}
+	y = tableHeader(p, marginX, y, cols)
 	for i := 0; i < shown; i++ {
 		y = tableRow(p, marginX, y, cols, rows(i), i%2 == 1)
 	}
@@ -121,19 +152,11 @@ func (l InspectionLayout) Draw(ctx context.Context, d *Document, c *ecert.Certif
 	}
 	p.Line(marginX, y, marginX+contentW, y, 0.6, inkNavy)
 	y -= 16
-
-	if ad := cons.AdditionalDeclarations; !ad.IsZero() {
-		p.Text(marginX, y, "附加声明", TextStyle{Size: 9.5, Bold: true, Color: inkNavy})
-		p.Text(marginX+50, y, "Additional declaration", TextStyle{Size: 7.5, Color: inkGrey})
-		y -= 13
-		y -= bilingual(p, marginX, y, contentW, zh(ad), en(ad), 2)
-		y -= 4
-	}
-	if !c.Remarks.IsZero() {
-		p.Text(marginX, y, "备注", TextStyle{Size: 9.5, Bold: true, Color: inkNavy})
-		p.Text(marginX+30, y, "Remarks", TextStyle{Size: 7.5, Color: inkGrey})
-		y -= 13
-		y -= bilingual(p, marginX, y, contentW, zh(c.Remarks), en(c.Remarks), 2)
+	if notesToAnnex {
+		p.Text(marginX, y, "附加声明及备注见附件  Additional declaration and remarks: see the annex", TextStyle{Size: 9, Bold: true, Color: inkNavy})
+		y -= 16
+	} else {
+		y -= notes(p, y, 2)
 	}
 
 	stZh, stEn := "兹证明上述货物已经按照规定程序进行检验，符合输入国或地区的要求。",
@@ -142,15 +165,21 @@ func (l InspectionLayout) Draw(ctx context.Context, d *Document, c *ecert.Certif
 		stZh = "兹证明上述植物、植物产品或其他检疫物已经按照规定程序进行检查和/或检验，被认为不带有输入国或地区规定的检疫性有害生物，并且基本不带有其他的有害生物，因而符合输入国或地区现行的植物检疫要求。"
 		stEn = "This is to certify that the plants, plant products or other regulated articles described herein have been inspected and/or tested according to appropriate official procedures and are considered to be free from the quarantine pests specified by the importing contracting party and to conform with the current phytosanitary requirements of the importing contracting party, including those for regulated non-quarantine pests."
 	}
-	if y > 262+60 {
-		y = 262 + 60
-	}
+	y = min(y, statementTop)
 	y -= lines(p, marginX, y, contentW, stZh, TextStyle{Size: 8.5, Bold: true}, 11.5, 2)
 	lines(p, marginX, y, contentW, stEn, TextStyle{Size: 7.5, Color: inkGrey}, 9.5, 3)
 
 	issueBlock(p, c, 0)
 	if shown < n {
 		annex(d, c, "附件：货物清单", "Annex: consignment items", cols, n, rows)
+	}
+	if notesToAnnex {
+		p := d.AddPage()
+		border(p)
+		p.Text(PageWidth/2, PageHeight-62, "附件：附加声明及备注", TextStyle{Size: 15, Bold: true, Color: inkNavy, Align: AlignCenter})
+		p.Text(PageWidth/2, PageHeight-78, "Annex: additional declaration and remarks", TextStyle{Size: 10, Color: inkNavy, Align: AlignCenter})
+		p.Text(marginX, PageHeight-98, "证书编号 Certificate No.: "+c.Number, TextStyle{Size: 8.5, Bold: true})
+		notes(p, PageHeight-124, 24)
 	}
 	return ctx.Err()
 }

@@ -8,6 +8,10 @@ import (
 	"github.com/ecertkit/ecertkit/ecert"
 )
 
+// fieldsBottom is the lowest y the fields of page 1 may reach: the
+// statement and the issue block are below it.
+const fieldsBottom = 290.0
+
 // ProductLayout is the layout of product certification certificates (CCC,
 // CQC mark, CB) and management-system certificates: page 1 with the
 // bilingual fields, the statement, the validity, the QR code and the
@@ -28,7 +32,7 @@ func (l ProductLayout) Draw(ctx context.Context, d *Document, c *ecert.Certifica
 	for _, p := range c.Products {
 		models += len(p.Models)
 	}
-	useAnnex := models > inline
+	useAnnex := models > inline || len(c.Products) > 3
 	footer(d, c.Number)
 
 	p := d.AddPage()
@@ -38,23 +42,34 @@ func (l ProductLayout) Draw(ctx context.Context, d *Document, c *ecert.Certifica
 	// The fields.
 	const labelW, valueX = 128.0, marginX + 136
 	valueW := PageWidth - marginX - valueX
-	bottomLimit := 262.0
+	// Each row is measured on a scratch page first: a row that would run
+	// into the statement is left out, with a note (all the data is in the
+	// embedded JSON anyway).
+	var dst *Page
+	full := false
 	row := func(lzh, len string, draw func(y float64) float64) {
-		if y < bottomLimit {
+		if full {
 			return
 		}
-		top := y
-		hl := label(p, marginX, y-12, labelW, lzh, len)
-		hv := draw(y - 12)
-		y -= max(hl, hv) + 12
+		dst = d.scratch()
+		h := max(label(dst, marginX, y-12, labelW, lzh, len), draw(y-12)) + 9
+		if y-h < fieldsBottom {
+			full = true
+			p.Text(marginX, y-14, "其余项目从略，见证书数据  Further fields omitted: see the embedded certificate data", TextStyle{Size: 8, Color: inkGrey})
+			y -= 22
+			return
+		}
+		dst = p
+		label(p, marginX, y-12, labelW, lzh, len)
+		draw(y - 12)
+		y -= h
 		p.Line(marginX, y+4, PageWidth-marginX, y+4, 0.4, inkRule)
-		_ = top
 	}
 	party := func(pt *ecert.Party, maxLines int) func(y float64) float64 {
 		return func(y float64) float64 {
-			h := bilingual(p, valueX, y, valueW, zh(pt.Name), en(pt.Name), maxLines)
+			h := bilingual(dst, valueX, y, valueW, zh(pt.Name), en(pt.Name), maxLines)
 			if pt.Address != nil {
-				h += bilingual(p, valueX, y-h, valueW, address(pt.Address, "zh"), address(pt.Address, "en"), 1)
+				h += bilingual(dst, valueX, y-h, valueW, address(pt.Address, "zh"), address(pt.Address, "en"), 1)
 			}
 			return h
 		}
@@ -79,7 +94,7 @@ func (l ProductLayout) Draw(ctx context.Context, d *Document, c *ecert.Certifica
 			h := 0.0
 			for i, pr := range c.Products {
 				if i == 3 {
-					h += lines(p, valueX, y-h, valueW, fmt.Sprintf("另有 %d 种产品，见附件 / %d more products: see the annex", len(c.Products)-3, len(c.Products)-3), TextStyle{Size: 8.5}, 11, 1)
+					h += lines(dst, valueX, y-h, valueW, fmt.Sprintf("另有 %d 种产品，见附件 / %d more products: see the annex", len(c.Products)-3, len(c.Products)-3), TextStyle{Size: 8.5}, 11, 1)
 					break
 				}
 				name := zh(pr.Name)
@@ -90,20 +105,20 @@ func (l ProductLayout) Draw(ctx context.Context, d *Document, c *ecert.Certifica
 				if pr.Brand != "" && enName != "" {
 					enName += " (brand: " + pr.Brand + ")"
 				}
-				h += bilingual(p, valueX, y-h, valueW, name, enName, 1)
+				h += bilingual(dst, valueX, y-h, valueW, name, enName, 1)
 				if s := pr.Specifications; !s.IsZero() {
-					h += bilingual(p, valueX, y-h, valueW, zh(s), en(s), 1)
+					h += bilingual(dst, valueX, y-h, valueW, zh(s), en(s), 1)
 				}
 				if !useAnnex && len(pr.Models) > 0 {
 					codes := make([]string, len(pr.Models))
 					for j, m := range pr.Models {
 						codes[j] = m.Code
 					}
-					h += lines(p, valueX, y-h, valueW, "型号 Models: "+strings.Join(codes, ", "), TextStyle{Size: 9}, 12, 3)
+					h += lines(dst, valueX, y-h, valueW, "型号 Models: "+strings.Join(codes, ", "), TextStyle{Size: 9}, 12, 3)
 				}
 			}
 			if useAnnex {
-				h += lines(p, valueX, y-h, valueW, fmt.Sprintf("型号见附件，共 %d 个  Models: see the annex (%d models)", models, models), TextStyle{Size: 9, Bold: true, Color: inkNavy}, 12, 1)
+				h += lines(dst, valueX, y-h, valueW, fmt.Sprintf("型号见附件，共 %d 个  Models: see the annex (%d models)", models, models), TextStyle{Size: 9, Bold: true, Color: inkNavy}, 12, 1)
 			}
 			return h
 		})
@@ -118,30 +133,30 @@ func (l ProductLayout) Draw(ctx context.Context, d *Document, c *ecert.Certifica
 			for _, s := range c.Standards {
 				codes = append(codes, strings.TrimSpace(s.Code+" "+s.Edition))
 			}
-			return lines(p, valueX, y, valueW, strings.Join(codes, "；"), TextStyle{Size: 9.5}, 12.5, 3)
+			return lines(dst, valueX, y, valueW, strings.Join(codes, "；"), TextStyle{Size: 9.5}, 12.5, 3)
 		})
 	}
 	if !c.Scope.IsZero() {
 		row("认证范围", "Scope of certification", func(y float64) float64 {
-			return bilingual(p, valueX, y, valueW, zh(c.Scope), en(c.Scope), 3)
+			return bilingual(dst, valueX, y, valueW, zh(c.Scope), en(c.Scope), 3)
 		})
 	}
 	if !c.Remarks.IsZero() {
 		row("备注", "Remarks", func(y float64) float64 {
-			return bilingual(p, valueX, y, valueW, zh(c.Remarks), en(c.Remarks), 2)
+			return bilingual(dst, valueX, y, valueW, zh(c.Remarks), en(c.Remarks), 2)
 		})
 	}
 
 	// The statement, just above the issue block.
-	y = min(y-6, 300)
+	y = min(y-8, fieldsBottom-14)
 	stZh, stEn := "上述产品符合认证实施规则的要求，特发此证。",
 		"This is to certify that the products above comply with the requirements of the certification rules."
 	if c.Scheme.IsManagementSystem() {
 		stZh, stEn = "兹证明上述组织的管理体系符合所列标准的要求，特发此证。",
 			"This is to certify that the management system of the organization above complies with the standards listed."
 	}
-	y -= lines(p, marginX, y, contentW, stZh, TextStyle{Size: 10, Bold: true}, 14, 2)
-	y -= lines(p, marginX, y, contentW, stEn, TextStyle{Size: 8.5, Color: inkGrey}, 11, 2)
+	y -= lines(p, marginX, y, contentW, stZh, TextStyle{Size: 10, Bold: true}, 13, 1)
+	lines(p, marginX, y, contentW, stEn, TextStyle{Size: 8.5, Color: inkGrey}, 10, 2)
 
 	issueBlock(p, c, 0)
 	if useAnnex {
@@ -201,7 +216,7 @@ func header(p *Page, c *ecert.Certificate) float64 {
 		y -= 10
 	}
 	p.Line(PageWidth/2-120, y, PageWidth/2+120, y, 0.5, inkNavy)
-	y -= 34
+	y -= 30
 	title := c.Title
 	if title.IsZero() {
 		title = ecert.Text{"zh": "认证证书", "en": "Certificate"}
@@ -212,7 +227,7 @@ func header(p *Page, c *ecert.Certificate) float64 {
 	}
 	if s := en(title); s != "" {
 		p.Text(PageWidth/2, y, fit(p.d, strings.ToUpper(s), contentW, TextStyle{Size: 12, Bold: true}), TextStyle{Size: 12, Bold: true, Color: inkNavy, Align: AlignCenter})
-		y -= 26
+		y -= 22
 	}
 	num := "证书编号 Certificate No.: " + c.Number
 	if c.Version > 1 {

@@ -357,14 +357,44 @@ func TestRenderMissingGlyphs(t *testing.T) {
 	}
 
 	// A Latin-only font cannot draw the Chinese text.
-	latin := "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-	lf, err := LoadFont(latin)
-	if err != nil {
-		t.Skipf("no Latin-only font to test with: %v", err)
-	}
+	lf := latinFont(t)
 	err = Render(context.Background(), loadCert(t, "good_iso9001.json"), &buf, RenderOptions{Fonts: []*Font{lf}})
 	if !errors.As(err, &me) || !strings.Contains(err.Error(), "DejaVuSans") {
 		t.Errorf("Latin-only font: err = %v, want MissingGlyphsError naming the font", err)
+	}
+}
+
+const latinFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+
+func latinFont(t testing.TB) *Font {
+	t.Helper()
+	f, err := LoadFont(latinFontPath)
+	if err != nil {
+		testtool.Missing(t, "no Latin-only TrueType font (install fonts-dejavu-core): %v", err)
+	}
+	return f
+}
+
+// TestRenderFontFallback: fonts are tried in order for each character,
+// so a Latin font first sets the English text and the CJK font the rest;
+// both are embedded as subsets.
+func TestRenderFontFallback(t *testing.T) {
+	c := loadCert(t, "good_iso9001.json")
+	pdf := renderCert(t, c, RenderOptions{Fonts: []*Font{latinFont(t), testFont(t)}})
+	fonts := tool(t, pdf, "pdffonts", "IN")
+	for _, name := range []string{"DejaVuSans", "WenQuanYiZenHei"} {
+		if !regexp.MustCompile(`(?m)^[A-Z]{6}\+` + name + `\s+CID TrueType\s+Identity-H\s+yes\s+yes\s+yes`).MatchString(fonts) {
+			t.Errorf("pdffonts lacks %s embedded and subset:\n%s", name, fonts)
+		}
+	}
+	text := tool(t, pdf, "pdftotext", "IN", "-")
+	for _, want := range []string{"质量管理体系认证证书", "QUALITY MANAGEMENT SYSTEM CERTIFICATE", c.Number} {
+		if !strings.Contains(text, want) {
+			t.Errorf("text lacks %q", want)
+		}
+	}
+	if out := tool(t, pdf, "qpdf", "--check", "IN"); !strings.Contains(out, "No syntax or stream encoding errors") {
+		t.Errorf("qpdf --check:\n%s", out)
 	}
 }
 
@@ -484,5 +514,93 @@ func TestRenderNoSealAndImageSeal(t *testing.T) {
 	}
 	if r := red(withSeal); r < 100 {
 		t.Errorf("default seal: only %d red pixels", r)
+	}
+}
+
+// stressCerts are samples with every field long: page 1 must still not
+// overprint.
+func stressCerts(t testing.TB) map[string]*ecert.Certificate {
+	long := func(tx ecert.Text, n int) ecert.Text {
+		out := ecert.Text{}
+		for k, v := range tx {
+			out[k] = strings.Repeat(v+" ", n)
+		}
+		return out
+	}
+	ccc := loadCert(t, "good_ccc.json")
+	ccc.Holder.Name = long(ccc.Holder.Name, 4)
+	ccc.Manufacturer.Name = long(ccc.Manufacturer.Name, 3)
+	ccc.Factories = append(ccc.Factories, ccc.Factories[0], ccc.Factories[0])
+	ccc.Remarks = long(ccc.Remarks, 5)
+	ccc.Scope = long(ccc.Scope, 5)
+	for range 3 {
+		ccc.Standards = append(ccc.Standards, ccc.Standards...)
+	}
+	sps := loadCert(t, "good_sps_phyto.json")
+	for len(sps.Consignment.Items) < 20 {
+		sps.Consignment.Items = append(sps.Consignment.Items, sps.Consignment.Items...)
+	}
+	sps.Consignment.AdditionalDeclarations = long(sps.Consignment.AdditionalDeclarations, 6)
+	sps.Remarks = ecert.Text{"zh": strings.Repeat("备注内容很长。", 40), "en": strings.Repeat("A long remark. ", 40)}
+	sps.Consignment.Consignor.Name = long(sps.Consignment.Consignor.Name, 3)
+	return map[string]*ecert.Certificate{"ccc": ccc, "sps": sps}
+}
+
+var wordRe = regexp.MustCompile(`<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
+
+// TestLayoutNoOverprint: no two words of page 1 overlap (pdftotext
+// -bbox), however long the fields.
+func TestLayoutNoOverprint(t *testing.T) {
+	certs := stressCerts(t)
+	for _, name := range []string{"good_ccc.json", "good_sps_phyto.json", "good_iso9001.json", "ccc", "sps"} {
+		t.Run(name, func(t *testing.T) {
+			c := certs[name]
+			if c == nil {
+				c = loadCert(t, name)
+			}
+			pdf := renderCert(t, c, RenderOptions{})
+			type box struct {
+				x0, y0, x1, y1 float64
+				w              string
+			}
+			var words []box
+			for _, m := range wordRe.FindAllStringSubmatch(tool(t, pdf, "pdftotext", "-bbox", "-f", "1", "-l", "1", "IN", "-"), -1) {
+				var b box
+				b.x0, _ = strconv.ParseFloat(m[1], 64)
+				b.y0, _ = strconv.ParseFloat(m[2], 64)
+				b.x1, _ = strconv.ParseFloat(m[3], 64)
+				b.y1, _ = strconv.ParseFloat(m[4], 64)
+				b.w = m[5]
+				words = append(words, b)
+			}
+			if len(words) < 50 {
+				t.Fatalf("only %d words on page 1", len(words))
+			}
+			bad := 0
+			for i := range words {
+				for j := i + 1; j < len(words); j++ {
+					a, b := words[i], words[j]
+					// Overlap by more than 1.5 points both ways (glyph boxes
+					// of adjacent lines touch).
+					if min(a.x1, b.x1)-max(a.x0, b.x0) > 1.5 && min(a.y1, b.y1)-max(a.y0, b.y0) > 1.5 {
+						if bad++; bad <= 5 {
+							t.Errorf("%q %v overprints %q %v", a.w, a, b.w, b)
+						}
+					}
+				}
+			}
+			if name == "sps" {
+				n := len(c.Consignment.Items)
+				if got, want := pageCount(t, pdf), 3; got != want { // page 1, items, notes
+					t.Errorf("%d items: %d pages, want %d", n, got, want)
+				}
+				if txt := tool(t, pdf, "pdftotext", "-f", "2", "-l", "2", "IN", "-"); !strings.Contains(txt, fmt.Sprintf("Items 1–%d of %d", n, n)) {
+					t.Errorf("the annex does not list all %d items", n)
+				}
+				if txt := tool(t, pdf, "pdftotext", "-f", "3", "-l", "3", "IN", "-"); !strings.Contains(txt, "A long remark. A long remark.") {
+					t.Error("the annex does not give the remarks")
+				}
+			}
+		})
 	}
 }
