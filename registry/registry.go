@@ -658,18 +658,14 @@ func (r *Registry) History(ctx context.Context, number string) (*History, error)
 // unknown number is a *NotFoundError; a digest of no version gives a
 // result with Version 0.
 func (r *Registry) Check(ctx context.Context, number string, d ecert.Digest) (*CheckResult, error) {
-	cur, err := r.st.Cert(ctx, number)
+	cur, v, err := r.st.Check(ctx, number, d)
 	if err != nil {
 		return nil, notFound("certificate", number, err)
 	}
 	now := r.now()
 	res := &CheckResult{Number: number, Digest: d, CurrentVersion: cur.Version, CurrentStatus: effective(&cur, now), BodyID: cur.BodyID, At: now}
-	v, err := r.st.VersionByDigest(ctx, number, d)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
+	if v == 0 {
 		return res, nil
-	case err != nil:
-		return nil, fmt.Errorf("registry: check %s: %w", number, err)
 	}
 	res.Version = v
 	res.Current = v == cur.Version

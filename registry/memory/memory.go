@@ -181,6 +181,18 @@ func (r reader) VersionByDigest(ctx context.Context, number string, d [32]byte) 
 	return 0, store.ErrNotFound
 }
 
+func (r reader) Check(ctx context.Context, number string, d [32]byte) (store.Cert, int, error) {
+	c, err := r.Cert(ctx, number)
+	if err != nil {
+		return c, 0, err
+	}
+	v, err := r.VersionByDigest(ctx, number, d)
+	if err == store.ErrNotFound {
+		return c, 0, nil
+	}
+	return c, v, err
+}
+
 func (r reader) Events(ctx context.Context, number string) ([]store.Event, error) {
 	var es []store.Event
 	for _, i := range r.d.byNumber[number] {
@@ -341,6 +353,11 @@ func (s *memStore) VersionByDigest(ctx context.Context, n string, d [32]byte) (i
 	r, done := s.r()
 	defer done()
 	return r.VersionByDigest(ctx, n, d)
+}
+func (s *memStore) Check(ctx context.Context, n string, d [32]byte) (store.Cert, int, error) {
+	r, done := s.r()
+	defer done()
+	return r.Check(ctx, n, d)
 }
 func (s *memStore) Events(ctx context.Context, n string) ([]store.Event, error) {
 	r, done := s.r()

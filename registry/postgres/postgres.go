@@ -337,6 +337,12 @@ func (r reader) VersionByDigest(ctx context.Context, number string, d [32]byte) 
 	return v, noRows(err)
 }
 
+func (r reader) Check(ctx context.Context, number string, d [32]byte) (store.Cert, int, error) {
+	var v int
+	c, err := scanCert(r.q.QueryRow(ctx, `SELECT `+certCols+`, COALESCE((SELECT v.version FROM versions v WHERE v.number = c.number AND v.digest = $1), 0) FROM certs c WHERE c.number = $2`, d[:], number), &v)
+	return c, v, noRows(err)
+}
+
 func scanEvents(rows pgx.Rows, err error) ([]store.Event, error) {
 	if err != nil {
 		return nil, err

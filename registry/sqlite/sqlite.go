@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -105,8 +106,9 @@ func Open(ctx context.Context, path string, opts registry.Options) (*registry.Re
 }
 
 type sqliteStore struct {
-	w, r   *sql.DB
-	ws, rs map[string]*sql.Stmt
+	w, r    *sql.DB
+	ws, rs  map[string]*sql.Stmt
+	inStmts [maxNodesIn + 1]atomic.Value // *sql.Stmt by id count
 	reader
 }
 
@@ -185,7 +187,7 @@ func openStore(ctx context.Context, path string) (*sqliteStore, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	s.reader = reader{stmt: func(ctx context.Context, k string) *sql.Stmt { return s.rs[k] }, q: r}
+	s.reader = reader{stmt: func(ctx context.Context, k string) *sql.Stmt { return s.rs[k] }, q: r, nodesIn: s.nodesIn}
 	return s, nil
 }
 
@@ -233,6 +235,7 @@ var readQueries = []query{
 	{"version", `SELECT version, digest, json, created FROM versions WHERE number = ? AND version = ?`},
 	{"versions", `SELECT version, digest, json, created FROM versions WHERE number = ? ORDER BY version`},
 	{"byDigest", `SELECT version FROM versions WHERE number = ? AND digest = ?`},
+	{"check", `SELECT ` + certCols + `, COALESCE((SELECT v.version FROM versions v WHERE v.number = c.number AND v.digest = ?), 0) FROM certs c WHERE c.number = ?`},
 	{"events", `SELECT seq, number, leaf FROM events WHERE number = ? ORDER BY seq`},
 	{"body", `SELECT id, status, json, updated FROM bodies WHERE id = ?`},
 	{"bodies", `SELECT id, status, json, updated FROM bodies ORDER BY id`},
@@ -274,6 +277,11 @@ func (s *sqliteStore) Close() error {
 	var errs []error
 	for _, m := range []map[string]*sql.Stmt{s.ws, s.rs} {
 		for _, st := range m {
+			st.Close()
+		}
+	}
+	for i := range s.inStmts {
+		if st, ok := s.inStmts[i].Load().(*sql.Stmt); ok {
 			st.Close()
 		}
 	}
@@ -418,8 +426,60 @@ type querier interface {
 }
 
 type reader struct {
-	stmt func(ctx context.Context, name string) *sql.Stmt
-	q    querier
+	stmt    func(ctx context.Context, name string) *sql.Stmt
+	q       querier
+	nodesIn func(ctx context.Context, ids []uint64) ([][]byte, error) // nil in transactions
+}
+
+// maxNodesIn bounds the ids fetched with one IN query: a proof in a log
+// of 2^63 entries needs fewer.
+const maxNodesIn = 128
+
+// nodesIn fetches node hashes with one query, through statements
+// prepared once per id count.
+func (s *sqliteStore) nodesIn(ctx context.Context, ids []uint64) ([][]byte, error) {
+	st, ok := s.inStmts[len(ids)].Load().(*sql.Stmt)
+	if !ok {
+		q := "SELECT id, hash FROM nodes WHERE id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")"
+		var err error
+		if st, err = s.r.PrepareContext(ctx, q); err != nil {
+			return nil, err
+		}
+		if !s.inStmts[len(ids)].CompareAndSwap(nil, st) {
+			st.Close()
+			st = s.inStmts[len(ids)].Load().(*sql.Stmt)
+		}
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = int64(id)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := make(map[int64][]byte, len(ids))
+	for rows.Next() {
+		var id int64
+		var h []byte
+		if err := rows.Scan(&id, &h); err != nil {
+			return nil, err
+		}
+		got[id] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		h, ok := got[int64(id)]
+		if !ok {
+			return nil, fmt.Errorf("node %d/%d: %w", id>>56, id&(1<<56-1), store.ErrNotFound)
+		}
+		out[i] = h
+	}
+	return out, nil
 }
 
 func noRows(err error) error {
@@ -500,6 +560,12 @@ func (r reader) VersionByDigest(ctx context.Context, number string, d [32]byte) 
 	var v int
 	err := r.stmt(ctx, "byDigest").QueryRowContext(ctx, number, d[:]).Scan(&v)
 	return v, noRows(err)
+}
+
+func (r reader) Check(ctx context.Context, number string, d [32]byte) (store.Cert, int, error) {
+	var v int
+	c, err := scanCert(r.stmt(ctx, "check").QueryRowContext(ctx, d[:], number), &v)
+	return c, v, noRows(err)
 }
 
 func scanEvents(rows *sql.Rows, err error) ([]store.Event, error) {
@@ -680,6 +746,9 @@ func (r reader) LogSize(ctx context.Context) (uint64, error) {
 }
 
 func (r reader) Nodes(ctx context.Context, ids []uint64) ([][]byte, error) {
+	if r.nodesIn != nil && len(ids) > 1 && len(ids) <= maxNodesIn {
+		return r.nodesIn(ctx, ids)
+	}
 	st := r.stmt(ctx, "node")
 	out := make([][]byte, len(ids))
 	for i, id := range ids {

@@ -141,6 +141,9 @@ type Reader interface {
 	Versions(ctx context.Context, number string) ([]Version, error)
 	// VersionByDigest returns the version of number whose digest is d.
 	VersionByDigest(ctx context.Context, number string, d [32]byte) (int, error)
+	// Check returns the certificate's state and the version whose digest
+	// is d (0 if none) in one read.
+	Check(ctx context.Context, number string, d [32]byte) (Cert, int, error)
 	Events(ctx context.Context, number string) ([]Event, error)
 	Search(ctx context.Context, q Query) ([]Current, error)
 	Body(ctx context.Context, id string) (Body, error)
