@@ -336,7 +336,11 @@ func seal(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, s sign
 	}
 	sp.hash = cms.HashFor(chain[0].PublicKey, opts.Hash)
 	sp.reserve = func() (int, error) {
-		d0, _ := cms.NewSignature(make([]byte, sp.hash.Size()), chain, cms.Options{Hash: sp.hash, PSS: opts.PSS, SigningTime: opts.Time})
+		var st time.Time
+		if opts.Format == FormatPKCS7 {
+			st = opts.Time
+		}
+		d0, _ := cms.NewSignature(make([]byte, sp.hash.Size()), chain, cms.Options{Hash: sp.hash, PSS: opts.PSS, SigningTime: st})
 		if d0 == nil {
 			return 0, fmt.Errorf("%w: unsupported key %T", ErrOptions, chain[0].PublicKey)
 		}
