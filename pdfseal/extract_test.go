@@ -3,6 +3,8 @@ package pdfseal
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -75,4 +77,28 @@ func FuzzExtract(f *testing.F) {
 			t.Fatal("nil result without an error")
 		}
 	})
+}
+
+// TestNoPDFCPUConfigDir: neither Render nor Extract creates pdfcpu's
+// configuration directory (where pdfcpu would install fonts) behind the
+// caller's back.
+func TestNoPDFCPUConfigDir(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	c := loadCert(t, "good_sps_phyto.json")
+	pdf := renderCert(t, c, RenderOptions{})
+	if _, err := Extract(bytes.NewReader(pdf), int64(len(pdf))); err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
+		if path != home {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if len(found) > 0 {
+		t.Errorf("files created under $HOME: %v", found)
+	}
 }
