@@ -66,4 +66,3 @@ func BenchmarkLookup(b *testing.B) {
 		}
 	})
 }
-
