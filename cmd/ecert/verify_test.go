@@ -10,7 +10,9 @@ import (
 	"github.com/ecertkit/ecertkit/internal/testtool"
 )
 
-func verifyData(name string) string { return filepath.Join("..", "..", "pdfseal", "testdata", "verify", name) }
+func verifyData(name string) string {
+	return filepath.Join("..", "..", "pdfseal", "testdata", "verify", name)
+}
 
 // TestVerifyCommand checks exit codes and output on the good_/fail_ files.
 func TestVerifyCommand(t *testing.T) {
