@@ -66,3 +66,20 @@ func TestConformance(t *testing.T) {
 		return reg
 	})
 }
+
+// Two pools on one schema behave like two processes sharing it.
+func TestTwoHandles(t *testing.T) {
+	dsn := testDSN(t)
+	ctx := context.Background()
+	a, err := postgres.Open(ctx, dsn, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := postgres.Open(ctx, dsn, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	registrytest.TwoHandles(t, a, b)
+}
