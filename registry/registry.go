@@ -107,7 +107,8 @@ type batch struct {
 	w     store.Writes
 	certs map[string]*store.Cert // certificates changed in this batch
 	isNew map[string]bool
-	bods  map[string]*store.Body
+	bods  map[string]*store.Body // bodies changed in this batch
+	bread map[string]*store.Body // bodies read in this batch
 	keys  map[string]store.Request
 }
 
@@ -206,10 +207,17 @@ func (b *batch) body(ctx context.Context, id string) (*store.Body, error) {
 	if bd, ok := b.bods[id]; ok {
 		return bd, nil
 	}
+	if bd, ok := b.bread[id]; ok {
+		return bd, nil
+	}
 	bd, err := b.tx.Body(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	if b.bread == nil {
+		b.bread = map[string]*store.Body{}
+	}
+	b.bread[id] = &bd
 	return &bd, nil
 }
 
