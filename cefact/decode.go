@@ -103,26 +103,6 @@ func kid(e *etree.Element, space, local string) *etree.Element {
 
 func ram(e *etree.Element, local string) *etree.Element { return kid(e, "ram", local) }
 
-// onlyAttrs reports whether e has no attributes other than allowed.
-func onlyAttrs(e *etree.Element, allowed ...string) bool {
-	for _, a := range e.Attr {
-		key := a.Key
-		if a.Space != "" {
-			key = a.Space + ":" + a.Key
-		}
-		ok := false
-		for _, k := range allowed {
-			if k == key {
-				ok = true
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // str claims a leaf with no attributes and returns its text.
 func (d *decoder) str(e *etree.Element) (string, bool) {
 	if e == nil || hasChildElements(e) {

@@ -402,11 +402,14 @@ func insertUnmapped(root *etree.Element, ext map[string]string, rootType, rsmURI
 		ns.uri[p] = u
 		ns.prefix[u] = p
 	}
+	ins := &inserter{root: root, rootType: rootType, ns: ns, implicit: implicit,
+		kids: map[*etree.Element]map[string][]*etree.Element{}, types: map[*etree.Element]string{root: rootType}}
 	for _, en := range entries {
-		if err := insertOne(root, rootType, en.steps, en.value, ns, implicit); err != nil {
+		if err := ins.insert(en.steps, en.value); err != nil {
 			return fmt.Errorf("cefact: encode: extension %q: %w", en.key, err)
 		}
 	}
+	ins.reorder()
 	// Declare the namespaces the inserted parts brought.
 	var extra []string
 	for p, u := range ns.uri {
@@ -437,35 +440,88 @@ func spaceOf(s step, ns *nsTable) string {
 
 var preferredURI = map[string]string{"ds": NSDSig, "xsi": NSXSI, "xml": nsXML}
 
-func insertOne(root *etree.Element, rootType string, steps []step, value string, ns *nsTable, implicit map[string]string) error {
-	cur, typ := root, rootType
+// inserter puts kept parts back into an encoded tree. It keeps, for each
+// element it touches, its children by name in their final order, and
+// rebuilds the child lists once at the end, so that inserting n parts
+// costs O(n log n), not O(n^2).
+type inserter struct {
+	root     *etree.Element
+	rootType string
+	ns       *nsTable
+	implicit map[string]string
+	kids     map[*etree.Element]map[string][]*etree.Element // children by "space:tag", final order
+	order    map[*etree.Element][]string                    // names in order of first appearance
+	types    map[*etree.Element]string                      // schema type, where known
+	dirty    []*etree.Element
+}
+
+func (in *inserter) byName(p *etree.Element) map[string][]*etree.Element {
+	if m, ok := in.kids[p]; ok {
+		return m
+	}
+	m := map[string][]*etree.Element{}
+	if in.order == nil {
+		in.order = map[*etree.Element][]string{}
+	}
+	for _, c := range p.ChildElements() {
+		name := c.Space + ":" + c.Tag
+		if _, seen := m[name]; !seen {
+			in.order[p] = append(in.order[p], name)
+		}
+		m[name] = append(m[name], c)
+	}
+	in.kids[p] = m
+	return m
+}
+
+// add makes e the index-th child named like it of p (or the last).
+func (in *inserter) add(p, e *etree.Element, index int) {
+	m := in.byName(p)
+	name := e.Space + ":" + e.Tag
+	list, seen := m[name]
+	if !seen {
+		in.order[p] = append(in.order[p], name)
+	}
+	i := min(index-1, len(list))
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = e
+	m[name] = list
+	p.AddChild(e) // parent link; the position is fixed by reorder
+	if len(in.dirty) == 0 || in.dirty[len(in.dirty)-1] != p {
+		in.dirty = append(in.dirty, p)
+	}
+}
+
+func (in *inserter) insert(steps []step, value string) error {
+	cur := in.root
 	last := len(steps) - 1
 	for k := 1; k < last; k++ {
 		s := steps[k]
-		sp := spaceOf(s, ns)
-		same := childrenNamed(cur, sp, s.local)
-		for len(same) < s.index {
+		sp := spaceOf(s, in.ns)
+		m := in.byName(cur)
+		for len(m[sp+":"+s.local]) < s.index {
 			// Structure that the mapped part did not regenerate.
-			placeChild(cur, el(sp, s.local), typ, len(same)+1)
-			same = childrenNamed(cur, sp, s.local)
+			in.add(cur, el(sp, s.local), s.index)
 		}
-		cur = same[s.index-1]
-		typ = childType(typ, s.local)
+		next := m[sp+":"+s.local][s.index-1]
+		in.types[next] = childType(in.types[cur], s.local)
+		cur = next
 	}
 	s := steps[last]
 	if s.local == "text()" && !s.attr {
-		cur.AddChild(etree.NewText(value))
+		cur.InsertChildAt(0, etree.NewText(value))
 		return nil
 	}
 	if s.attr {
 		key := s.local
-		if sp := spaceOf(s, ns); sp != "" {
+		if sp := spaceOf(s, in.ns); sp != "" {
 			key = sp + ":" + s.local
 		}
 		cur.CreateAttr(key, value)
 		return nil
 	}
-	ft, err := parse([]byte(value), parseOptions{maxDepth: DefaultMaxDepth, maxElems: DefaultMaxElements, implicit: implicit, fragment: true}, ns)
+	ft, err := parse([]byte(value), parseOptions{maxDepth: DefaultMaxDepth, maxElems: DefaultMaxElements, implicit: in.implicit, fragment: true}, in.ns)
 	if err != nil {
 		return err
 	}
@@ -475,11 +531,62 @@ func insertOne(root *etree.Element, rootType string, steps []step, value string,
 	}
 	frag := kids[0]
 	ft.root.RemoveChild(frag)
-	if frag.Space != spaceOf(s, ns) || frag.Tag != s.local {
+	if frag.Space != spaceOf(s, in.ns) || frag.Tag != s.local {
 		return fmt.Errorf("element <%s:%s> does not match the path", frag.Space, frag.Tag)
 	}
-	placeChild(cur, frag, typ, s.index)
+	in.add(cur, frag, s.index)
 	return nil
+}
+
+// reorder rebuilds the child lists of the elements that received parts:
+// text first, then the children grouped by name in schema order (names
+// the schema does not know after, in order of appearance), each group in
+// its final order.
+func (in *inserter) reorder() {
+	done := map[*etree.Element]bool{}
+	for _, p := range in.dirty {
+		if done[p] {
+			continue
+		}
+		done[p] = true
+		rank := map[string]int{}
+		for i, c := range schemaTypes[in.types[p]] {
+			rank[c.name] = i
+		}
+		names := append([]string(nil), in.order[p]...)
+		sort.SliceStable(names, func(i, j int) bool {
+			ri, oki := rank[localOf(names[i])]
+			rj, okj := rank[localOf(names[j])]
+			switch {
+			case oki && okj:
+				return ri < rj
+			case oki != okj:
+				return oki
+			}
+			return false
+		})
+		child := make([]etree.Token, 0, len(p.Child))
+		for _, c := range p.Child {
+			if _, ok := c.(*etree.Element); !ok {
+				child = append(child, c)
+			}
+		}
+		m := in.kids[p]
+		for _, n := range names {
+			for _, e := range m[n] {
+				child = append(child, e)
+			}
+		}
+		p.Child = child
+		p.ReindexChildren()
+	}
+}
+
+func localOf(name string) string {
+	if i := strings.IndexByte(name, ':'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
 }
 
 func childrenNamed(p *etree.Element, space, local string) []*etree.Element {
@@ -499,38 +606,6 @@ func childType(parentType, local string) string {
 		}
 	}
 	return ""
-}
-
-// placeChild inserts e as the index-th child of its name under p, among
-// other names in the order of p's schema type.
-func placeChild(p, e *etree.Element, parentType string, index int) {
-	same := childrenNamed(p, e.Space, e.Tag)
-	if index <= len(same) {
-		p.InsertChildAt(same[index-1].Index(), e)
-		return
-	}
-	if len(same) > 0 {
-		p.InsertChildAt(same[len(same)-1].Index()+1, e)
-		return
-	}
-	order := schemaTypes[parentType]
-	pos := -1
-	for i, c := range order {
-		if c.name == e.Tag {
-			pos = i
-		}
-	}
-	if pos >= 0 {
-		for _, c := range p.ChildElements() {
-			for i, oc := range order {
-				if oc.name == c.Tag && i > pos {
-					p.InsertChildAt(c.Index(), e)
-					return
-				}
-			}
-		}
-	}
-	p.AddChild(e)
 }
 
 type schemaChild struct{ name, typ string }
