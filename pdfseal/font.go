@@ -91,9 +91,11 @@ func splitFontPath(p string) (string, int) {
 // openDefaultFont opens the first default font that exists. The file is
 // read lazily through ReadAt, so a one-off render does not read 17 MB;
 // the caller must close it.
-func openDefaultFont() (*Font, io.Closer, error) {
+func openDefaultFont() (*Font, io.Closer, error) { return openFirstFont(DefaultFontPaths()) }
+
+func openFirstFont(paths []string) (*Font, io.Closer, error) {
 	var tried []string
-	for _, p := range DefaultFontPaths() {
+	for _, p := range paths {
 		fh, err := os.Open(p)
 		if err != nil {
 			tried = append(tried, p)

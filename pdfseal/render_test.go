@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,7 +148,11 @@ func TestRenderCCC(t *testing.T) {
 	if n := pageCount(t, pdf); n != wantPages || n != 9 {
 		t.Errorf("%d pages, want %d (1 + %d annex pages of %d rows)", n, wantPages, annexPages(models), annexRowsPerPage())
 	}
-	last := tool(t, pdf, "pdftotext", "-f", fmt.Sprint(wantPages), "-l", fmt.Sprint(wantPages), "IN", "-")
+	pages := strings.Split(tool(t, pdf, "pdftotext", "IN", "-"), "\f") // one form feed per page
+	if len(pages) < wantPages {
+		t.Fatalf("pdftotext gave %d pages", len(pages))
+	}
+	last := pages[wantPages-1]
 	lastModel := c.Products[len(c.Products)-1].Models[len(c.Products[len(c.Products)-1].Models)-1].Code
 	for _, want := range []string{fmt.Sprintf("Page %d of %d", wantPages, wantPages), lastModel, "序号", "Model", "附件"} {
 		if !strings.Contains(last, want) {
@@ -154,8 +160,7 @@ func TestRenderCCC(t *testing.T) {
 		}
 	}
 	for p := 2; p <= wantPages; p++ {
-		txt := tool(t, pdf, "pdftotext", "-f", fmt.Sprint(p), "-l", fmt.Sprint(p), "IN", "-")
-		if !strings.Contains(txt, fmt.Sprintf("Page %d of %d", p, wantPages)) || !strings.Contains(txt, "型号") {
+		if txt := pages[p-1]; !strings.Contains(txt, fmt.Sprintf("Page %d of %d", p, wantPages)) || !strings.Contains(txt, "型号") {
 			t.Errorf("page %d lacks its footer or the repeated table header", p)
 		}
 	}
@@ -398,6 +403,20 @@ func TestRenderFontFallback(t *testing.T) {
 	}
 }
 
+// TestNoDefaultFont: without fonts-wqy-zenhei, the error says what to do.
+func TestNoDefaultFont(t *testing.T) {
+	_, _, err := openFirstFont([]string{"/nonexistent/a.ttc", "/nonexistent/b.ttc"})
+	var fe *FontNotFoundError
+	if !errors.As(err, &fe) || len(fe.Tried) != 2 {
+		t.Fatalf("err = %v, want FontNotFoundError with 2 paths", err)
+	}
+	for _, want := range []string{"/nonexistent/a.ttc", "fonts-wqy-zenhei"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}
+
 func TestLoadFontErrors(t *testing.T) {
 	for _, tc := range []struct{ path, want string }{
 		{"/nonexistent/font.ttf", "no such file"},
@@ -514,6 +533,29 @@ func TestRenderNoSealAndImageSeal(t *testing.T) {
 	}
 	if r := red(withSeal); r < 100 {
 		t.Errorf("default seal: only %d red pixels", r)
+	}
+
+	// A body's own seal image, with transparency.
+	img := image.NewNRGBA(image.Rect(0, 0, 120, 120))
+	for y := 0; y < 120; y++ {
+		for x := 0; x < 120; x++ {
+			if d := (x-60)*(x-60) + (y-60)*(y-60); d < 55*55 && d > 45*45 {
+				img.Set(x, y, color.NRGBA{0xD0, 0x10, 0x10, 0xFF})
+			}
+		}
+	}
+	var pngData bytes.Buffer
+	png.Encode(&pngData, img)
+	a, err := ImageAppearance(&pngData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withImage := renderCert(t, c, RenderOptions{Seal: a})
+	if r := red(withImage); r < 50 {
+		t.Errorf("image seal: only %d red pixels", r)
+	}
+	if out := tool(t, withImage, "qpdf", "--check", "IN"); !strings.Contains(out, "No syntax or stream encoding errors") {
+		t.Errorf("qpdf --check:\n%s", out)
 	}
 }
 
