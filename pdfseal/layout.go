@@ -102,6 +102,7 @@ func (st TextStyle) size() float64 {
 // artwork. Coordinates are PDF points with the origin at the bottom left
 // of an A4 portrait page (PageWidth x PageHeight).
 type Document struct {
+	ctx    context.Context
 	w      *render.Writer
 	fonts  []*Font
 	fonts2 []*fontUse // by index in fonts
@@ -150,6 +151,11 @@ func (d *Document) Certificate() *ecert.Certificate { return d.cert }
 // Seal is the seal artwork to draw, or nil when the caller asked for none.
 func (d *Document) Seal() *Appearance { return d.seal }
 
+// Err is the first error met while drawing (a cancelled context, a QR
+// code that cannot be made...); layouts with long loops may stop early
+// when it is not nil. Render returns it.
+func (d *Document) Err() error { return d.err }
+
 // NumPages is the number of pages added so far.
 func (d *Document) NumPages() int { return len(d.pages) }
 
@@ -160,8 +166,12 @@ func (d *Document) SetFooter(fn func(p *Page, i, n int)) { d.footer = fn }
 
 // AddPage starts a new page. Drawing on a page is done before the next
 // page is added: its content is then written out, which keeps memory
-// bounded however many pages an annex has.
+// bounded however many pages an annex has. Once the render's context is
+// done, Err reports it and Render fails.
 func (d *Document) AddPage() *Page {
+	if err := d.ctx.Err(); err != nil {
+		d.fail(err)
+	}
 	if n := len(d.pages); n > 0 {
 		d.closePage(d.pages[n-1])
 	}

@@ -197,7 +197,7 @@ func tableRow(p *Page, x, y float64, cols []column, cells []string, zebra bool) 
 // never held in memory) on continuation pages whose table header repeats.
 func annex(d *Document, c *ecert.Certificate, titleZh, titleEn string, cols []column, n int, row func(i int) []string) {
 	perPage := annexRowsPerPage()
-	for start := 0; start < n; start += perPage {
+	for start := 0; start < n && d.Err() == nil; start += perPage {
 		p := d.AddPage()
 		border(p)
 		p.Text(PageWidth/2, PageHeight-62, titleZh, TextStyle{Size: 15, Bold: true, Color: inkNavy, Align: AlignCenter})

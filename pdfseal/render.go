@@ -111,6 +111,9 @@ func Render(ctx context.Context, cert *ecert.Certificate, w io.Writer, opts Rend
 	if cert == nil {
 		return fmt.Errorf("pdfseal: render: nil certificate")
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := cert.ValidateWith(opts.Validate); err != nil {
 		return err
 	}
@@ -155,7 +158,7 @@ func Render(ctx context.Context, cert *ecert.Certificate, w io.Writer, opts Rend
 	}
 
 	pw := render.NewWriter(w)
-	d := &Document{w: pw, fonts: fonts, glyphs: map[rune]glyphRef{}, forms: map[*Appearance]int{},
+	d := &Document{ctx: ctx, w: pw, fonts: fonts, glyphs: map[rune]glyphRef{}, forms: map[*Appearance]int{},
 		formName: map[*Appearance]string{}, seal: seal, cert: cert}
 	d.fonts2 = make([]*fontUse, len(fonts))
 	for i := range d.fonts2 {

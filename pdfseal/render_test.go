@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -644,5 +645,15 @@ func TestLayoutNoOverprint(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestRenderCancelled(t *testing.T) {
+	c := hugeCert(t, 20_000)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := Render(ctx, c, io.Discard, RenderOptions{Fonts: []*Font{testFont(t)}})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
