@@ -26,13 +26,13 @@ const (
 //	            ram:IssueDateTime, ram:TypeCode for a numeric Type,
 //	            ram:ID, ram:Information for a word Type)
 type Acknowledgement struct {
-	Issued     time.Time
-	Status     string
-	Reason     ecert.Text
-	References []ecert.Reference
+	Issued     time.Time         `json:"issued,omitzero"`
+	Status     string            `json:"status"`
+	Reason     ecert.Text        `json:"reason,omitempty"`
+	References []ecert.Reference `json:"references"`
 	// Extensions keeps, as for certificates, the parts of a decoded
 	// acknowledgement that the struct cannot hold (ExtensionXMLPrefix keys).
-	Extensions map[string]string
+	Extensions map[string]string `json:"extensions,omitempty"`
 }
 
 // EncodeAcknowledgement writes a as an rsm:SPSAcknowledgement document.

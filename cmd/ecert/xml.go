@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -65,7 +66,8 @@ func init() {
 	register(&command{
 		name: "xml decode",
 		args: "FILE.xml",
-		summary: "Read SPS e-certificate XML and write the certificate as JSON.\n\n" +
+		summary: "Read SPS e-certificate XML and write the certificate as JSON (an\n" +
+			"rsm:SPSAcknowledgement is written as the acknowledgement's JSON).\n\n" +
 			"What the model has no field for is kept in the JSON's extensions (so that\n" +
 			"\"ecert xml encode\" writes it back) and listed on standard error.",
 		flags: func(fs *flag.FlagSet) any {
@@ -84,6 +86,22 @@ func init() {
 				return fail(e, exitUsage, "xml decode: %v", err)
 			}
 			doc, err := cefact.Unmarshal(data, nil)
+			if errors.Is(err, cefact.ErrNotSPS) {
+				// Perhaps an acknowledgement.
+				ack, unmapped, aerr := cefact.DecodeAcknowledgement(bytes.NewReader(data), nil)
+				if aerr == nil {
+					if err := xmlWriteOut(e, f.out, func(w io.Writer) error {
+						enc := json.NewEncoder(w)
+						enc.SetIndent("", "  ")
+						enc.SetEscapeHTML(false)
+						return enc.Encode(ack)
+					}); err != nil {
+						return fail(e, exitUsage, "xml decode: %v", err)
+					}
+					xmlReportUnmapped(e, "xml decode", unmapped, f.quiet)
+					return exitOK
+				}
+			}
 			if err != nil {
 				return fail(e, exitUsage, "xml decode: %s: %v", args[0], err)
 			}

@@ -90,6 +90,13 @@ func TestXMLDecodeSamples(t *testing.T) {
 	if code, _, _ := runMain(t, "<!DOCTYPE x [<!ENTITY a 'b'>]><x>&a;</x>", "xml", "decode", "-"); code != exitUsage {
 		t.Errorf("DOCTYPE on stdin: exit %d", code)
 	}
+	ack := `<rsm:SPSAcknowledgement xmlns:rsm="urn:un:unece:uncefact:data:standard:SPSAcknowledgement:17" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:21"><rsm:SPSAcknowledgementDocument><ram:StatusCode>39</ram:StatusCode><ram:ReferenceSPSReferencedDocument><ram:ID>CO-1</ram:ID></ram:ReferenceSPSReferencedDocument></rsm:SPSAcknowledgementDocument></rsm:SPSAcknowledgement>`
+	if code, out, errs := runMain(t, ack, "xml", "decode", "-"); code != exitOK || !strings.Contains(out, `"status": "39"`) || !strings.Contains(out, `"id": "CO-1"`) {
+		t.Errorf("acknowledgement: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, _ := runMain(t, "<html/>", "xml", "decode", "-"); code != exitUsage {
+		t.Errorf("not SPS: exit %d", code)
+	}
 	if code, _, _ := runMain(t, "", "xml", "decode"); code != exitUsage {
 		t.Errorf("no file: exit %d", code)
 	}
