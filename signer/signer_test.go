@@ -405,3 +405,36 @@ func TestSignContextAndNilRand(t *testing.T) {
 		}
 	}
 }
+
+func TestFileConcurrent(t *testing.T) {
+	dir := t.TempDir()
+	if err := testpki.MustNew(testpki.Options{SealKey: testpki.ECDSAP256}).WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	s, err := signer.Open(context.Background(), testpki.SealKeyURI(dir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 8)
+	for range 8 {
+		go func() {
+			var err error
+			for range 20 {
+				d := sha256.Sum256([]byte("m"))
+				var sig []byte
+				if sig, err = s.Sign(rand.Reader, d[:], crypto.SHA256); err != nil {
+					break
+				}
+				if err = s.Chain()[0].CheckSignature(x509.ECDSAWithSHA256, []byte("m"), sig); err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -57,7 +57,9 @@
 // A Signer is safe for concurrent use: crypto11 keeps a pool of sessions.
 // Close it to log out and unload the module when the last user is gone.
 // Opening the same token twice in one process shares the module's login
-// state, as PKCS#11 prescribes.
+// state, as PKCS#11 prescribes: while one Signer for a token is open, a
+// second Open of that token does not check its PIN again (the token
+// answers CKR_USER_ALREADY_LOGGED_IN, which crypto11 accepts).
 //
 // PKCS#11 modules are C libraries, so this back end needs cgo. In a build
 // without cgo the package still compiles and Open returns
