@@ -28,7 +28,9 @@ type Document struct {
 // Document.Unmapped and kept in the certificate's Extensions. It rejects
 // DOCTYPE declarations, input that is not UTF-8 and input beyond the
 // limits of opts (nil for the defaults). Decode does not validate the
-// certificate: call its Validate method.
+// certificate: call its Validate method. Decode does not check signatures
+// either: a ds:Signature is kept like any other unmapped element; for a
+// signed document, call Verify and decode Verified.Content.
 func Decode(r io.Reader, opts *DecodeOptions) (*Document, error) {
 	maxBytes, _, _ := opts.limits()
 	data, err := readLimited(r, maxBytes)

@@ -374,7 +374,11 @@ func checkSignature(root, sig *etree.Element, leaf *x509.Certificate, method str
 	if cm == nil {
 		return nil, fmt.Errorf("%w: no CanonicalizationMethod", ErrSignatureShape)
 	}
-	siCanon, err := canonicalizer(cm.SelectAttrValue("Algorithm", ""))
+	alg := cm.SelectAttrValue("Algorithm", "")
+	if alg == "" {
+		return nil, fmt.Errorf("%w: CanonicalizationMethod without Algorithm", ErrSignatureShape)
+	}
+	siCanon, err := canonicalizer(alg)
 	if err != nil {
 		return nil, err
 	}
