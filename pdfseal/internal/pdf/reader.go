@@ -280,6 +280,10 @@ func (r *Reader) readTable(p *parser, secIdx int) (Dict, error) {
 		if first+count > int64(r.lim.MaxObjects) || count*18 > r.size-s.pos {
 			return nil, errAt(at, "xref table", ErrLimit, "subsection %d %d too large", first, count)
 		}
+		s.skipSpace()
+		if r.fastTable(s, first, count, secIdx) {
+			continue
+		}
 		for i := int64(0); i < count; i++ {
 			off, ok1 := p.readInt()
 			gen, ok2 := p.readInt()
@@ -303,6 +307,62 @@ func (r *Reader) readTable(p *parser, secIdx int) (Dict, error) {
 			}
 		}
 	}
+}
+
+// fastTable reads a subsection of well-formed 20-byte entries in one
+// read; it returns false (having consumed nothing) when any entry is not
+// in the standard form, and the caller parses token by token.
+func (r *Reader) fastTable(s *scanner, first, count int64, secIdx int) bool {
+	n := count * 20
+	if n <= 0 || n > 1<<26 || s.pos+n > r.size {
+		return false
+	}
+	buf := make([]byte, n)
+	if m, _ := r.r.ReadAt(buf, s.pos); int64(m) != n {
+		return false
+	}
+	for i := int64(0); i < count; i++ {
+		e := buf[i*20 : i*20+20]
+		if e[10] != ' ' || e[16] != ' ' || (e[17] != 'n' && e[17] != 'f') ||
+			!((e[18] == '\r' && e[19] == '\n') || (e[18] == ' ' && (e[19] == '\n' || e[19] == '\r'))) {
+			return false
+		}
+		for _, c := range e[:10] {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		for _, c := range e[11:16] {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	for i := int64(0); i < count; i++ {
+		e := buf[i*20 : i*20+20]
+		var off, gen int64
+		for _, c := range e[:10] {
+			off = off*10 + int64(c-'0')
+		}
+		for _, c := range e[11:16] {
+			gen = gen*10 + int64(c-'0')
+		}
+		x := xrefEntry{gen: uint16(gen), xsec: secIdx}
+		if e[17] == 'n' && off != 0 {
+			if off >= r.size {
+				return false
+			}
+			x.typ, x.off = 1, off
+		}
+		if gen > 65535 {
+			return false
+		}
+		if err := r.setEntry(int(first+i), x); err != nil {
+			return false
+		}
+	}
+	s.pos += n
+	return true
 }
 
 // readXrefStream parses the xref stream object at off and records entries.
