@@ -243,10 +243,11 @@ func (t *tree) collect(c *claims) []unmappedPart {
 				out = append(out, unmappedPart{path: with(t.stepFor(a.Space, a.Key, false, 0).asAttr()), attr: a.Value})
 			}
 		}
-		if !c.text[e] && !hasChildElements(e) {
+		if !c.text[e] {
 			if s := leafText(e); strings.TrimSpace(s) != "" {
-				// Text of an element mapped only as a structure: kept as
-				// a text node of the element, addressed as text().
+				// Text of an element mapped only as a structure (or mixed
+				// with its child elements): kept as one text node at the
+				// start of the element, addressed as text().
 				out = append(out, unmappedPart{path: with(step{local: "text()"}), attr: s})
 			}
 		}
