@@ -3,6 +3,7 @@ package pdfseal
 import (
 	"fmt"
 	"image/color"
+	"math"
 	"strings"
 	"time"
 
@@ -80,6 +81,33 @@ func address(a *ecert.Address, lang string) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// rosette draws a guilloche ring (interwoven wavy circles) in a pale
+// tint behind the text of page 1, as printed certificates have.
+func rosette(p *Page, cx, cy, r float64) {
+	c := p.out()
+	c.Op("q")
+	c.StrokeRGB(0.86, 0.9, 0.95)
+	c.LineWidth(0.4)
+	const curves, points, waves = 9, 243, 27
+	for i := 0; i < curves; i++ {
+		phase := 2 * math.Pi * float64(i) / curves
+		for j := 0; j <= points; j++ {
+			t := 2 * math.Pi * float64(j) / points
+			rr := r + 0.09*r*math.Sin(waves*t+phase) + 0.04*r*math.Sin(3*t-phase)
+			// A tenth of a point is precise enough and compresses well.
+			x, y := math.Round(10*(cx+rr*math.Cos(t)))/10, math.Round(10*(cy+rr*math.Sin(t)))/10
+			if j == 0 {
+				c.MoveTo(x, y)
+			} else {
+				c.LineTo(x, y)
+			}
+		}
+		c.Op("h")
+	}
+	c.Op("S")
+	c.Op("Q")
 }
 
 // border draws the frame of a certificate page: a heavy rule and a fine

@@ -33,6 +33,7 @@ func (l InspectionLayout) Draw(ctx context.Context, d *Document, c *ecert.Certif
 	footer(d, c.Number)
 	p := d.AddPage()
 	border(p)
+	rosette(p, PageWidth/2, PageHeight/2+40, 170)
 	y := header(p, c)
 	cons := c.Consignment
 	if cons == nil {

@@ -37,6 +37,7 @@ func (l ProductLayout) Draw(ctx context.Context, d *Document, c *ecert.Certifica
 
 	p := d.AddPage()
 	border(p)
+	rosette(p, PageWidth/2, PageHeight/2+40, 170)
 	y := header(p, c)
 
 	// The fields.
