@@ -89,6 +89,9 @@ const (
 	modelSystem  = "Model"          // classification system of a model
 	hsSystem     = "HS"             // classification system of an HS code
 	packageLevel = "1"
+	// placeholderSeq numbers the placeholder trade line item; real ones
+	// count from 1.
+	placeholderSeq = "0"
 
 	subjScheme         = "ecert:scheme"
 	subjVersion        = "ecert:version"

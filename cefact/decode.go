@@ -714,7 +714,14 @@ func (d *decoder) lineItems(ci *etree.Element, con *ecert.Consignment) {
 	d.cl.take(ci)
 	lis := kids(ci, "ram", "IncludedSPSTradeLineItem")
 	seq := 0
+	var placeholder *etree.Element
 	for _, li := range lis {
+		if isPlaceholderItem(li) {
+			if placeholder == nil {
+				placeholder = li
+			}
+			continue
+		}
 		isProduct := false
 		for _, n := range kids(li, "ram", "AdditionalInformationSPSNote") {
 			if pn, ok := d.parseNote(n); ok && pn.subject == subjProduct {
@@ -735,15 +742,12 @@ func (d *decoder) lineItems(ci *etree.Element, con *ecert.Consignment) {
 			con.Items = append(con.Items, d.item(li))
 		}
 	}
-	if con == nil && len(c.Products) == 0 && len(lis) == 1 {
-		// The placeholder line item of a certificate without products.
-		li := lis[0]
-		ks := li.ChildElements()
-		if len(ks) == 2 && d.strIfPeek(ram(li, "SequenceNumeric"), "1") && d.strIfPeek(ram(li, "Description"), "") {
-			d.cl.take(li)
-			d.strIf(ram(li, "SequenceNumeric"), "1")
-			d.strIf(ram(li, "Description"), "")
-		}
+	// The placeholder line item of a certificate without items and
+	// products: sequence 0, an empty description, nothing else.
+	if seq == 0 && placeholder != nil {
+		d.cl.take(placeholder)
+		d.strIf(ram(placeholder, "SequenceNumeric"), placeholderSeq)
+		d.strIf(ram(placeholder, "Description"), "")
 	}
 }
 
@@ -897,4 +901,11 @@ func (d *decoder) sequence(li *etree.Element, seq int) {
 			return
 		}
 	}
+}
+
+func isPlaceholderItem(li *etree.Element) bool {
+	ks := li.ChildElements()
+	return len(li.Attr) == 0 && len(ks) == 2 &&
+		ks[0].Space == "ram" && ks[0].Tag == "SequenceNumeric" && len(ks[0].Attr) == 0 && leafText(ks[0]) == placeholderSeq &&
+		ks[1].Space == "ram" && ks[1].Tag == "Description" && len(ks[1].Attr) == 0 && leafText(ks[1]) == "" && !hasChildElements(ks[0]) && !hasChildElements(ks[1])
 }

@@ -138,7 +138,8 @@
 // schema and decode to nothing: empty ram:ConsignorSPSParty and
 // ram:ConsigneeSPSParty, the issuing body's country as export and import
 // country, an empty examination location name, and, when there are no
-// products, one trade line item with an empty description. Its products,
+// products, one trade line item with sequence number 0 and an empty
+// description (written also for a consignment without items). Its products,
 // models, standards and validity then map as in the table: products and
 // models as trade line items with classifications, standards as clauses
 // of the signatory's authentication, validity as notes, the holder,

@@ -538,7 +538,7 @@ func (e *encoder) consignment() *etree.Element {
 	if seq == 0 {
 		// The schema needs one trade line item.
 		li := add(ci, "ram", "IncludedSPSTradeLineItem")
-		addText(li, "SequenceNumeric", "1")
+		addText(li, "SequenceNumeric", placeholderSeq)
 		addText(li, "Description", "")
 	}
 	return cs
