@@ -53,7 +53,7 @@ func Unmarshal(data []byte, opts *DecodeOptions) (*Document, error) {
 	if t.root.Tag != "SPSCertificate" || t.uriOf(t.root.Space) != NSCertificate {
 		return nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSCertificate", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSCertificate)}
 	}
-	d := &decoder{t: t, cl: newClaims(), c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
+	d := &decoder{t: t, cl: newClaims(t.elems), c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
 	d.certificate()
 	return d.finish(), nil
 }

@@ -125,8 +125,9 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 // rewritten to canonical ones (preferredPrefix, or ns1, ns2, ... for other
 // namespaces) and whose namespace declarations have been removed.
 type tree struct {
-	root *etree.Element
-	ns   *nsTable
+	root  *etree.Element
+	ns    *nsTable
+	elems int // number of elements
 }
 
 // nsTable maps canonical prefixes to namespaces and back.
@@ -355,11 +356,11 @@ func parse(data []byte, po parseOptions, ns *nsTable) (*tree, error) {
 		return fail(errors.New("no root element"))
 	}
 	if po.fragment {
-		return &tree{root: holder, ns: ns}, nil
+		return &tree{root: holder, ns: ns, elems: elems}, nil
 	}
 	root := kids[0]
 	holder.RemoveChild(root)
-	return &tree{root: root, ns: ns}, nil
+	return &tree{root: root, ns: ns, elems: elems}, nil
 }
 
 func procInstParam(s, name string) string {

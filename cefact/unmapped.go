@@ -174,8 +174,8 @@ type claims struct {
 	log  []*etree.Element
 }
 
-func newClaims() *claims {
-	return &claims{el: map[*etree.Element][]string{}, text: map[*etree.Element]bool{}}
+func newClaims(size int) *claims {
+	return &claims{el: make(map[*etree.Element][]string, size), text: make(map[*etree.Element]bool, size), log: make([]*etree.Element, 0, size)}
 }
 
 func (c *claims) mark() int { return len(c.log) }
