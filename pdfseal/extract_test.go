@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 
 	"github.com/ecertkit/ecertkit/pdfseal/internal/render"
@@ -100,5 +103,35 @@ func TestNoPDFCPUConfigDir(t *testing.T) {
 	})
 	if len(found) > 0 {
 		t.Errorf("files created under $HOME: %v", found)
+	}
+}
+
+// TestExtractIncrementalUpdate: Extract reads a PDF that was updated
+// after rendering, as sealing does.
+func TestExtractIncrementalUpdate(t *testing.T) {
+	c := loadCert(t, "good_iso9001.json")
+	pdf := renderCert(t, c, RenderOptions{})
+	size := regexp.MustCompile(`/Size (\d+)/Root (\d+) 0 R`).FindSubmatch(pdf)
+	start := regexp.MustCompile(`startxref\n(\d+)`).FindSubmatch(pdf)
+	if size == nil || start == nil {
+		t.Fatal("no trailer")
+	}
+	n, _ := strconv.Atoi(string(size[1]))
+	var upd bytes.Buffer
+	upd.Write(pdf)
+	off := upd.Len()
+	fmt.Fprintf(&upd, "%d 0 obj\n<</Title(updated)>>\nendobj\n", n)
+	xref := upd.Len()
+	fmt.Fprintf(&upd, "xref\n%d 1\n%010d 00000 n \ntrailer\n<</Size %d/Root %s 0 R/Info %d 0 R/Prev %s>>\nstartxref\n%d\n%%%%EOF\n",
+		n, off, n+1, size[2], n, start[1], xref)
+	x, err := Extract(bytes.NewReader(upd.Bytes()), int64(upd.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(c, x.Certificate); diff != "" {
+		t.Errorf("certificate (-in +out):\n%s", diff)
+	}
+	if out := tool(t, upd.Bytes(), "qpdf", "--check", "IN"); !strings.Contains(out, "No syntax or stream encoding errors") {
+		t.Errorf("qpdf --check of the updated file:\n%s", out)
 	}
 }
