@@ -657,3 +657,28 @@ func TestRenderCancelled(t *testing.T) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestRenderStatusVersionQR: a later version says so, a certificate that
+// is not valid says its status in red, and every layout's QR code reads
+// back at 150 dpi.
+func TestRenderStatusVersionQR(t *testing.T) {
+	v2 := loadCert(t, "good_ccc_v2.json")
+	if txt := tool(t, renderCert(t, v2, RenderOptions{}), "pdftotext", "-f", "1", "-l", "1", "IN", "-"); !strings.Contains(txt, fmt.Sprintf("Version %d", v2.Version)) {
+		t.Errorf("version %d is not shown", v2.Version)
+	}
+	susp := loadCert(t, "good_iso9001.json")
+	susp.Status = ecert.StatusSuspended
+	if txt := tool(t, renderCert(t, susp, RenderOptions{}), "pdftotext", "-f", "1", "-l", "1", "IN", "-"); !strings.Contains(txt, "已暂停 SUSPENDED") {
+		t.Error("the suspended status is not shown")
+	}
+	testtool.Need(t, "zbarimg")
+	for _, name := range []string{"good_sps_phyto.json", "good_iso9001.json"} {
+		c := loadCert(t, name)
+		png := filepath.Join(t.TempDir(), "p1.png")
+		savePNG(t, png, renderPNG(t, renderCert(t, c, RenderOptions{}), 150, 1))
+		out, err := exec.Command("zbarimg", "-q", "--raw", png).Output()
+		if got := strings.TrimSpace(string(out)); err != nil || got != c.VerificationURL {
+			t.Errorf("%s: zbarimg = %q, %v; want %q", name, got, err, c.VerificationURL)
+		}
+	}
+}
