@@ -268,8 +268,9 @@ func (it *importItem) parse(r *Registry, raw []byte) {
 			it.err = fmt.Errorf("body line: %w", err)
 			return
 		}
-		if bl.Body.Status == "" {
-			bl.Body.Status = BodyActive
+		if bl.Body == nil {
+			it.err = fmt.Errorf("body line: no body")
+			return
 		}
 		it.body = &bl
 		return

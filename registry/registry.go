@@ -803,15 +803,6 @@ func utf8Valid(s string) bool {
 // RegisterBody registers an issuing body or updates its name,
 // accreditation, country and status. An empty status means active.
 func (r *Registry) RegisterBody(ctx context.Context, bd Body, ch Change) (*Receipt, error) {
-	if bd.ID == "" || !isText(bd.ID) {
-		return nil, &InputError{Reason: fmt.Sprintf("body ID %q: want non-empty text", bd.ID)}
-	}
-	if bd.Status == "" {
-		bd.Status = BodyActive
-	}
-	if !bd.Status.known() {
-		return nil, &InputError{Reason: fmt.Sprintf("body %s: unknown status %q", bd.ID, bd.Status)}
-	}
 	var rc *Receipt
 	err := r.update(ctx, func(b *batch) error {
 		var err error
@@ -822,6 +813,15 @@ func (r *Registry) RegisterBody(ctx context.Context, bd Body, ch Change) (*Recei
 }
 
 func (b *batch) registerBody(ctx context.Context, bd Body, ch Change) (*Receipt, error) {
+	if bd.ID == "" || !isText(bd.ID) {
+		return nil, &InputError{Reason: fmt.Sprintf("body ID %q: want non-empty text", bd.ID)}
+	}
+	if bd.Status == "" {
+		bd.Status = BodyActive
+	}
+	if !bd.Status.known() {
+		return nil, &InputError{Reason: fmt.Sprintf("body %s: unknown status %q", bd.ID, bd.Status)}
+	}
 	bd.SealCerts = nil
 	js, err := json.Marshal(bd)
 	if err != nil {
