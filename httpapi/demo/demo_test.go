@@ -457,3 +457,34 @@ func TestSOAPPullValidates(t *testing.T) {
 		t.Errorf("pulled XML does not validate against xsd-17A: %v\n%s", err, out)
 	}
 }
+
+// TestIssuingIdempotent: a retry with the same Idempotency-Key returns the
+// first result and records nothing more.
+func TestIssuingIdempotent(t *testing.T) {
+	base, d := start(t)
+	c := loadSample(t, "good_iso9001.json")
+	c.Number = "00124Q38888R0M"
+	js, _ := json.Marshal(c)
+	var first issuing.Result
+	for i, want := range []int{201, 200} {
+		req, _ := http.NewRequest("POST", base+"/issuing/certificates", bytes.NewReader(js))
+		req.Header.Set("Authorization", "Bearer "+d.Tokens["cqc-operator"])
+		req.Header.Set("Idempotency-Key", "order-4711")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("attempt %d: %d %s", i+1, resp.StatusCode, b)
+		}
+		var r issuing.Result
+		json.Unmarshal(b, &r)
+		if i == 0 {
+			first = r
+		} else if !r.Replayed || r.LogIndex != first.LogIndex {
+			t.Errorf("retry: replayed %v index %d, first %d", r.Replayed, r.LogIndex, first.LogIndex)
+		}
+	}
+}

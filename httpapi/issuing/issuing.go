@@ -192,7 +192,9 @@ func (s *Service) Issue(ctx context.Context, q Request, c *ecert.Certificate) (*
 	}
 	c.Status = ecert.StatusValid
 	s.fill(c)
-	if _, err := s.Registry.Get(ctx, c.Number); err == nil {
+	if _, err := s.Registry.Get(ctx, c.Number); err == nil && q.IdempotencyKey == "" {
+		// fail before the work of sealing (a retry with a key goes on
+		// to the registry, which answers it with the first receipt)
 		return nil, &registry.ConflictError{Number: c.Number, Reason: "the number is already issued"}
 	}
 	d, err := s.documents(ctx, c, nil)
