@@ -1,0 +1,5 @@
+//go:build race
+
+package cefact
+
+const raceEnabled = true
