@@ -162,3 +162,31 @@ func mustDigest(t *testing.T, c *ecert.Certificate) string {
 	}
 	return d.String()
 }
+
+// The same commands on PostgreSQL (skipped without ECERT_TEST_POSTGRES,
+// failing in CI).
+func TestRegistryCommandsPostgres(t *testing.T) {
+	db := registrytest.PostgresDSN(t)
+	jsonl := filepath.Join(t.TempDir(), "certs.jsonl")
+	v1, v2 := writeJSONL(t, jsonl, 120)
+	if code, out, errs := runMain(t, "", "registry", "import", "--db", db, jsonl); code != exitOK || !strings.Contains(out, "121 certificate versions") {
+		t.Fatalf("import: exit %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runMain(t, "", "registry", "get", "--db", db, v1.Number); code != exitOK || !strings.Contains(errs, "version 2 of 2: valid") {
+		t.Errorf("get: exit %d %s", code, errs)
+	}
+	if code, out, _ := runMain(t, "", "registry", "history", "--db", db, v1.Number); code != exitOK || !strings.Contains(out, "modify") {
+		t.Errorf("history: exit %d %s", code, out)
+	}
+	d1, _ := v1.Digest()
+	d2, _ := v2.Digest()
+	if code, out, _ := runMain(t, "", "registry", "check", "--db", db, v1.Number, d2.String()); code != exitOK {
+		t.Errorf("check current: exit %d %s", code, out)
+	}
+	if code, out, _ := runMain(t, "", "registry", "check", "--db", db, v1.Number, d1.String()); code != exitNo || !strings.Contains(out, "superseded") {
+		t.Errorf("check old: exit %d %s", code, out)
+	}
+	if code, out, _ := runMain(t, "", "registry", "search", "--db", db, "--holder", "holder 0000005", "--all"); code != exitOK || strings.Count(out, "\n") != 10 {
+		t.Errorf("search: exit %d\n%s", code, out)
+	}
+}
