@@ -167,8 +167,7 @@ func TestRenderCCC(t *testing.T) {
 	}
 
 	// The QR code, read from a 150-dpi render.
-	png := filepath.Join(t.TempDir(), "p1.png")
-	savePNG(t, png, renderPNG(t, pdf, 150, 1))
+	png := renderPNGFile(t, pdf, 150, 1)
 	testtool.Need(t, "zbarimg")
 	out, err := exec.Command("zbarimg", "-q", "--raw", png).Output()
 	if err != nil {
@@ -674,8 +673,7 @@ func TestRenderStatusVersionQR(t *testing.T) {
 	testtool.Need(t, "zbarimg")
 	for _, name := range []string{"good_sps_phyto.json", "good_iso9001.json"} {
 		c := loadCert(t, name)
-		png := filepath.Join(t.TempDir(), "p1.png")
-		savePNG(t, png, renderPNG(t, renderCert(t, c, RenderOptions{}), 150, 1))
+		png := renderPNGFile(t, renderCert(t, c, RenderOptions{}), 150, 1)
 		out, err := exec.Command("zbarimg", "-q", "--raw", png).Output()
 		if got := strings.TrimSpace(string(out)); err != nil || got != c.VerificationURL {
 			t.Errorf("%s: zbarimg = %q, %v; want %q", name, got, err, c.VerificationURL)

@@ -37,8 +37,9 @@ func appearancePDF(t testing.TB, a *Appearance) []byte {
 	return buf.Bytes()
 }
 
-// renderPNG rasterises page 1 of a PDF with pdftoppm.
-func renderPNG(t testing.TB, pdf []byte, dpi int, page int) image.Image {
+// renderPNGFile rasterises a page of a PDF with pdftoppm and returns the
+// PNG file's path.
+func renderPNGFile(t testing.TB, pdf []byte, dpi int, page int) string {
 	t.Helper()
 	testtool.Need(t, "pdftoppm")
 	dir := t.TempDir()
@@ -50,7 +51,13 @@ func renderPNG(t testing.TB, pdf []byte, dpi int, page int) image.Image {
 	if err != nil {
 		t.Fatalf("pdftoppm: %v\n%s", err, out)
 	}
-	f, err := os.Open(filepath.Join(dir, "out.png"))
+	return filepath.Join(dir, "out.png")
+}
+
+// renderPNG rasterises a page of a PDF with pdftoppm.
+func renderPNG(t testing.TB, pdf []byte, dpi int, page int) image.Image {
+	t.Helper()
+	f, err := os.Open(renderPNGFile(t, pdf, dpi, page))
 	if err != nil {
 		t.Fatal(err)
 	}
