@@ -64,7 +64,8 @@ func sigErr(op string, err error) error { return &SignatureError{Op: op, Err: er
 // SHA-256, RSA (rsa-sha256) or ECDSA (ecdsa-sha256, the r||s value of
 // RFC 6931), and a KeyInfo holding the signer's certificate chain. The key
 // is used only through s, so keys in files, PKCS#11 tokens and cloud KMS
-// all work; ctx reaches remote signers.
+// all work; ctx reaches remote signers. opts bounds the input as for
+// Decode (nil for the defaults).
 //
 // The signed document no longer validates against the official 17A
 // schema, which has no slot for ds:Signature: validate before signing, or
