@@ -28,6 +28,11 @@ const dbUsage = "the registry: sqlite:FILE or postgres://... (also from ECERT_DB
 // (created if missing) or a postgres:// or postgresql:// URL. An empty
 // value falls back to the ECERT_DB environment variable.
 func openRegistry(ctx context.Context, e *env, db string) (*registry.Registry, error) {
+	return openRegistryWith(ctx, e, db, registry.Options{})
+}
+
+// openRegistryWith is openRegistry with registry options.
+func openRegistryWith(ctx context.Context, e *env, db string, opts registry.Options) (*registry.Registry, error) {
 	if db == "" {
 		db = e.getenv("ECERT_DB")
 	}
@@ -35,9 +40,9 @@ func openRegistry(ctx context.Context, e *env, db string) (*registry.Registry, e
 	case db == "":
 		return nil, errors.New("no registry: pass --db sqlite:FILE or --db postgres://... (or set ECERT_DB)")
 	case strings.HasPrefix(db, "sqlite:"):
-		return sqlite.Open(ctx, strings.TrimPrefix(db, "sqlite:"), registry.Options{})
+		return sqlite.Open(ctx, strings.TrimPrefix(db, "sqlite:"), opts)
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return postgres.Open(ctx, db, registry.Options{})
+		return postgres.Open(ctx, db, opts)
 	}
 	return nil, fmt.Errorf("--db %q: want sqlite:FILE or postgres://...", db)
 }

@@ -190,3 +190,41 @@ func TestRegistryCommandsPostgres(t *testing.T) {
 		t.Errorf("search: exit %d\n%s", code, out)
 	}
 }
+
+func TestRegistryLogCommands(t *testing.T) {
+	dir := t.TempDir()
+	jsonl := filepath.Join(dir, "certs.jsonl")
+	v1, _ := writeJSONL(t, jsonl, 20)
+	db := "sqlite:" + filepath.Join(dir, "reg.db")
+	if code, out, errs := runMain(t, "", "registry", "import", "--db", db, jsonl); code != exitOK {
+		t.Fatalf("import: exit %d %s %s", code, out, errs)
+	}
+	key := filepath.Join(dir, "log.key")
+	code, vkey, errs := runMain(t, "", "registry", "log-key", "-o", key, "registry.example/ccc")
+	if code != exitOK || !strings.HasPrefix(vkey, "registry.example/ccc+") {
+		t.Fatalf("log-key: exit %d %q %s", code, vkey, errs)
+	}
+	vkey = strings.TrimSpace(vkey)
+	if code, out, errs := runMain(t, "", "registry", "checkpoint", "--db", db, "--log-key", key); code != exitOK || !strings.HasPrefix(out, "registry.example/ccc\n23\n") {
+		t.Errorf("checkpoint: exit %d %q %s", code, out, errs)
+	}
+	code, proof, errs := runMain(t, "", "registry", "prove", "--db", db, "--log-key", key, v1.Number)
+	if code != exitOK {
+		t.Fatalf("prove: exit %d %s", code, errs)
+	}
+	pf := filepath.Join(dir, "proof.json")
+	os.WriteFile(pf, []byte(proof), 0o644)
+	if code, out, errs := runMain(t, "", "registry", "verify-proof", "--key", vkey, pf); code != exitOK || !strings.Contains(out, `"type":"modify"`) {
+		t.Errorf("verify-proof: exit %d %s %s", code, out, errs)
+	}
+	var p map[string]any
+	json.Unmarshal([]byte(proof), &p)
+	p["index"] = 3
+	bad, _ := json.Marshal(p)
+	if code, out, _ := runMain(t, string(bad), "registry", "verify-proof", "--key", vkey, "-"); code != exitNo || !strings.HasPrefix(out, "NO:") {
+		t.Errorf("verify-proof of a proof for another index: exit %d %s", code, out)
+	}
+	if code, _, errs := runMain(t, "", "registry", "prove", "--db", db, v1.Number); code != exitUsage || !strings.Contains(errs, "--log-key") {
+		t.Errorf("prove without key: exit %d %s", code, errs)
+	}
+}
