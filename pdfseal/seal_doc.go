@@ -61,7 +61,7 @@ func (d *doc) prefixHash(ctx context.Context, h crypto.Hash) (hash.Hash, error) 
 			return nil, err
 		}
 	} else {
-		if err := copyCtx(ctx, hh, io.NewSectionReader(d.in, 0, d.size)); err != nil {
+		if err := copyCtx(ctx, hh, io.NewSectionReader(d.in, 0, d.size), d.size); err != nil {
 			return nil, fmt.Errorf("read the PDF: %w", err)
 		}
 		if m, ok := hh.(encoding.BinaryMarshaler); ok {
@@ -82,7 +82,7 @@ func (d *doc) prefixHash(ctx context.Context, h crypto.Hash) (hash.Hash, error) 
 
 // writeTo writes the original then the updates.
 func (d *doc) writeTo(ctx context.Context, w io.Writer) error {
-	if err := copyCtx(ctx, w, io.NewSectionReader(d.in, 0, d.size)); err != nil {
+	if err := copyCtx(ctx, w, io.NewSectionReader(d.in, 0, d.size), d.size); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
 	for _, p := range d.parts {
@@ -93,9 +93,10 @@ func (d *doc) writeTo(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// copyCtx copies with a 256 KiB buffer, checking ctx between chunks.
-func copyCtx(ctx context.Context, w io.Writer, r io.Reader) error {
-	buf := make([]byte, 256<<10)
+// copyCtx copies n bytes with a buffer of at most 256 KiB, checking ctx
+// between chunks.
+func copyCtx(ctx context.Context, w io.Writer, r io.Reader, n int64) error {
+	buf := make([]byte, min(n+1, 256<<10))
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
