@@ -173,9 +173,10 @@ func (r reader) Versions(ctx context.Context, number string) ([]store.Version, e
 }
 
 func (r reader) VersionByDigest(ctx context.Context, number string, d [32]byte) (int, error) {
-	for _, v := range r.d.versions[number] {
-		if v.Digest == d {
-			return v.Version, nil
+	vs := r.d.versions[number]
+	for i := len(vs) - 1; i >= 0; i-- {
+		if vs[i].Digest == d {
+			return vs[i].Version, nil
 		}
 	}
 	return 0, store.ErrNotFound

@@ -333,13 +333,13 @@ func (r reader) Versions(ctx context.Context, number string) ([]store.Version, e
 
 func (r reader) VersionByDigest(ctx context.Context, number string, d [32]byte) (int, error) {
 	var v int
-	err := r.q.QueryRow(ctx, `SELECT version FROM versions WHERE number = $1 AND digest = $2`, number, d[:]).Scan(&v)
+	err := r.q.QueryRow(ctx, `SELECT MAX(version) FROM versions WHERE number = $1 AND digest = $2 HAVING COUNT(*) > 0`, number, d[:]).Scan(&v)
 	return v, noRows(err)
 }
 
 func (r reader) Check(ctx context.Context, number string, d [32]byte) (store.Cert, int, error) {
 	var v int
-	c, err := scanCert(r.q.QueryRow(ctx, `SELECT `+certCols+`, COALESCE((SELECT v.version FROM versions v WHERE v.number = c.number AND v.digest = $1), 0) FROM certs c WHERE c.number = $2`, d[:], number), &v)
+	c, err := scanCert(r.q.QueryRow(ctx, `SELECT `+certCols+`, COALESCE((SELECT MAX(v.version) FROM versions v WHERE v.number = c.number AND v.digest = $1), 0) FROM certs c WHERE c.number = $2`, d[:], number), &v)
 	return c, v, noRows(err)
 }
 
