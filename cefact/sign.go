@@ -144,7 +144,10 @@ func (a *ctxSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]
 	}
 	var rs struct{ R, S *big.Int }
 	if rest, err := asn1.Unmarshal(sig, &rs); err != nil || len(rest) > 0 {
-		return nil, fmt.Errorf("ECDSA signature is not DER: %v", err)
+		if len(sig) == 2*a.ecSize {
+			return sig, nil // already r||s, as some tokens return it
+		}
+		return nil, fmt.Errorf("ECDSA signature is neither DER nor r||s: %v", err)
 	}
 	out := make([]byte, 2*a.ecSize)
 	rs.R.FillBytes(out[:a.ecSize])

@@ -3,11 +3,13 @@ package cefact
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"io"
@@ -193,5 +195,40 @@ func TestSignRejects(t *testing.T) {
 	cancel()
 	if err := Sign(ctx, io.Discard, bytes.NewReader(plain), p.SealSigner(), nil); err == nil {
 		t.Error("signed with a cancelled context")
+	}
+}
+
+// rawECSigner returns ECDSA signatures as r||s, as some tokens do.
+type rawECSigner struct {
+	key   crypto.Signer
+	chain []*x509.Certificate
+}
+
+func (s rawECSigner) Public() crypto.PublicKey   { return s.key.Public() }
+func (s rawECSigner) Chain() []*x509.Certificate { return s.chain }
+func (s rawECSigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
+	der, err := s.key.Sign(r, d, o)
+	if err != nil {
+		return nil, err
+	}
+	var rs struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(der, &rs); err != nil {
+		return nil, err
+	}
+	out := make([]byte, 64)
+	rs.R.FillBytes(out[:32])
+	rs.S.FillBytes(out[32:])
+	return out, nil
+}
+
+func TestSignRawECDSASigner(t *testing.T) {
+	p := testpki.MustNew(testpki.Options{SealKey: testpki.ECDSAP256})
+	plain, _ := Marshal(readSample(t, testtool.Testdata("good_iso9001.json")))
+	var signed bytes.Buffer
+	if err := Sign(context.Background(), &signed, bytes.NewReader(plain), rawECSigner{p.SealKey, p.SealChain()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(&signed, &VerifyOptions{Roots: p.Roots()}); err != nil {
+		t.Fatal(err)
 	}
 }
