@@ -800,7 +800,7 @@ func (a *analysis) acroForm(oldO, newO pdf.Object, n int) {
 		case "Fields":
 			a.fieldList(od["Fields"], nd["Fields"], "form field list", n)
 		case "SigFlags":
-			a.add(Change{Class: Signature, Object: n, What: "signature flags set"})
+			a.add(Change{Class: None, Object: n, What: "signature flags set"})
 		case "DR", "DA":
 			a.add(Change{Class: FormFilling, Object: n, What: "form default resources or appearance changed"})
 		default:
