@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"modernc.org/sqlite"
@@ -109,7 +110,23 @@ type sqliteStore struct {
 	w, r    *sql.DB
 	ws, rs  map[string]*sql.Stmt
 	inStmts [maxNodesIn + 1]atomic.Value // *sql.Stmt by id count
+	search  sync.Map                     // search SQL -> *sql.Stmt
 	reader
+}
+
+func (s *sqliteStore) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.search.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.r.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.search.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // bulkRows is the row count of a multi-row INSERT: bulk imports write
@@ -188,7 +205,7 @@ func openStore(ctx context.Context, path string) (*sqliteStore, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	s.reader = reader{stmt: func(ctx context.Context, k string) *sql.Stmt { return s.rs[k] }, q: r, nodesIn: s.nodesIn}
+	s.reader = reader{stmt: func(ctx context.Context, k string) *sql.Stmt { return s.rs[k] }, q: r, nodesIn: s.nodesIn, prepared: s.prepared}
 	return s, nil
 }
 
@@ -281,6 +298,10 @@ func (s *sqliteStore) Close() error {
 			st.Close()
 		}
 	}
+	s.search.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	for i := range s.inStmts {
 		if st, ok := s.inStmts[i].Load().(*sql.Stmt); ok {
 			st.Close()
@@ -430,6 +451,9 @@ type reader struct {
 	stmt    func(ctx context.Context, name string) *sql.Stmt
 	q       querier
 	nodesIn func(ctx context.Context, ids []uint64) ([][]byte, error) // nil in transactions
+	// prepared returns a statement for a search's SQL, prepared once per
+	// shape of query (which filters are set); nil in transactions.
+	prepared func(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 // maxNodesIn bounds the ids fetched with one IN query: a proof in a log
@@ -645,7 +669,17 @@ func (r reader) Search(ctx context.Context, q store.Query) ([]store.Current, err
 	}
 	sb.WriteString(` ORDER BY c.number LIMIT ?`)
 	args = append(args, q.Limit)
-	rows, err := r.q.QueryContext(ctx, sb.String(), args...)
+	var rows *sql.Rows
+	var err error
+	if r.prepared != nil {
+		var st *sql.Stmt
+		if st, err = r.prepared(ctx, sb.String()); err != nil {
+			return nil, err
+		}
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = r.q.QueryContext(ctx, sb.String(), args...)
+	}
 	if err != nil {
 		return nil, err
 	}
