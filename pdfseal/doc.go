@@ -69,4 +69,25 @@
 // Verify checks every signature of a PDF and explains the verdict in
 // ETSI EN 319 102-1 terms (TOTAL-PASSED, TOTAL-FAILED, INDETERMINATE with
 // a sub-indication). See [VerifyOptions] and [Report].
+//
+// Per signature it checks the byte range (against universal signature
+// forgery and signature wrapping), the CMS signature (digest, signature
+// value, signing-certificate binding, accepted algorithms), the
+// certificate path at the validation time or at a time a trusted
+// timestamp proves, revocation (from the DSS, the CMS or online), the
+// PAdES level, and every incremental update after the signed revision.
+// An update may add DSS data, document timestamps and, unless DocMDP P=1
+// forbids it, signatures; P=2 also allows form filling, P=3 annotations.
+// An approval signature without DocMDP allows DSS data, timestamps and
+// signatures only. Nothing that draws over the page (a visible new
+// annotation or signature widget) and nothing that touches page content,
+// resources, fonts or XObjects is ever allowed: such a change fails the
+// signature (TOTAL-FAILED / FORMAT_FAILURE) and is named in
+// [Changes].Details. This is what defeats incremental saving, shadow
+// (hide, replace, hide-and-replace), evil-annotation and sneaky-signature
+// attacks. When the seal covering them is intact, the certificate data
+// embedded in the PDF is returned in [Report].Certificate with its
+// digest, for comparison with the registry. A hostile file cannot make
+// Verify panic, allocate beyond fixed limits, or run past
+// [VerifyOptions].Timeout (10 s by default).
 package pdfseal

@@ -216,6 +216,7 @@ type verifier struct {
 	algs validate.Algorithms
 
 	roots *x509.CertPool
+	buf   []byte // read buffer, see buffer
 	rd    *pdf.Reader
 	// broken, when set, is the unreadable tail after the last revision
 	// that opens (see salvage).

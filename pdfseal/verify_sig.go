@@ -304,31 +304,14 @@ func (v *verifier) checkStructure(s *sigState) {
 	if s.formatErr != "" {
 		return
 	}
-	// The gap must be exactly this signature's /Contents hex string.
-	gap := make([]byte, c-b)
-	if _, err := v.r.ReadAt(gap, b); err != nil && err != io.EOF {
-		s.fail(&s.formatErr, "the signature /Contents cannot be read: %v", err)
-		return
-	}
-	if gap[0] != '<' || gap[len(gap)-1] != '>' {
-		s.fail(&s.formatErr, "the unsigned gap of the /ByteRange is not a hex string: the byte range does not exclude exactly the signature (signature wrapping)")
-		return
-	}
-	hexs := gap[1 : len(gap)-1]
-	if len(hexs)%2 != 0 {
-		s.fail(&s.formatErr, "the signature /Contents has an odd number of hex digits")
-		return
-	}
-	der := make([]byte, len(hexs)/2)
-	if _, err := hex.Decode(der, hexs); err != nil {
-		s.fail(&s.formatErr, "the unsigned gap of the /ByteRange holds more than hex digits: the byte range does not exclude exactly the signature (signature wrapping)")
-		return
-	}
+	// The gap must be exactly this signature's /Contents hex string:
+	// compared, in chunks, with the value the dictionary holds.
 	cont, _ := s.sig["Contents"].(pdf.String)
-	if !bytes.Equal(cont, der) {
-		s.fail(&s.formatErr, "the signature's /Contents is not the string in the /ByteRange gap (signature wrapping)")
+	if why := v.gapIs(b, c, cont); why != "" {
+		s.fail(&s.formatErr, "%s", why)
 		return
 	}
+	der := []byte(cont)
 	// The signature dictionary must lie inside the signed bytes and
 	// around the gap: it starts before the gap and is defined by a
 	// revision the signature covers.
@@ -376,10 +359,15 @@ func (v *verifier) digest(s *sigState, h crypto.Hash) ([]byte, error) {
 		return nil, fmt.Errorf("%w: hash %v", validate.ErrAlgorithm, h)
 	}
 	hh := h.New()
-	buf := make([]byte, 64<<10)
+	buf := v.buffer()
 	for _, rg := range [][2]int64{{s.br[0], s.br[1]}, {s.br[2], s.br[3]}} {
-		if _, err := io.CopyBuffer(hh, io.NewSectionReader(v.r, rg[0], rg[1]), buf); err != nil {
-			return nil, err
+		for off, end := rg[0], rg[0]+rg[1]; off < end; {
+			n, err := v.r.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
+			hh.Write(buf[:n])
+			off += int64(n)
+			if err != nil && !(err == io.EOF && off == end) {
+				return nil, err
+			}
 		}
 	}
 	sum := hh.Sum(nil)
@@ -588,4 +576,73 @@ func parsePDFDate(s string) (time.Time, bool) {
 		}
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, se, 0, loc).UTC(), true
+}
+
+// buffer returns the verifier's read buffer (one per Verify call).
+func (v *verifier) buffer() []byte {
+	if v.buf == nil {
+		v.buf = make([]byte, 16<<10)
+	}
+	return v.buf
+}
+
+// gapIs checks that the bytes [b, c) are "<" + the hex of cont + ">",
+// and says why not.
+func (v *verifier) gapIs(b, c int64, cont []byte) string {
+	const wrap = "the unsigned gap of the /ByteRange is not exactly this signature's /Contents string (signature wrapping)"
+	if c-b-2 != 2*int64(len(cont)) {
+		return wrap
+	}
+	buf := v.buffer()
+	i := 0 // index into cont
+	first := true
+	for off := b; off < c; {
+		n, err := v.r.ReadAt(buf[:min(int64(len(buf)), c-off)], off)
+		if n == 0 && err != nil {
+			return "the signature /Contents cannot be read: " + err.Error()
+		}
+		chunk := buf[:n]
+		if first {
+			if chunk[0] != '<' {
+				return wrap
+			}
+			chunk = chunk[1:]
+			first = false
+		}
+		if off+int64(n) == c {
+			if len(chunk) == 0 || chunk[len(chunk)-1] != '>' {
+				return wrap
+			}
+			chunk = chunk[:len(chunk)-1]
+		}
+		if len(chunk)%2 == 1 && off+int64(n) < c {
+			// Keep hex pairs whole across chunks.
+			chunk = chunk[:len(chunk)-1]
+			n--
+		}
+		for j := 0; j+1 < len(chunk); j += 2 {
+			hi, lo := unhexByte(chunk[j]), unhexByte(chunk[j+1])
+			if hi < 0 || lo < 0 || i >= len(cont) || byte(hi<<4|lo) != cont[i] {
+				return wrap
+			}
+			i++
+		}
+		off += int64(n)
+	}
+	if i != len(cont) {
+		return wrap
+	}
+	return ""
+}
+
+func unhexByte(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
 }
