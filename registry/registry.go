@@ -114,6 +114,7 @@ type batch struct {
 
 func (r *Registry) update(ctx context.Context, fn func(b *batch) error) error {
 	var tree *tlog.Tree
+	wrote := false
 	err := r.st.Update(ctx, func(tx store.Tx) error {
 		b := &batch{r: r, tx: tx, certs: map[string]*store.Cert{}, isNew: map[string]bool{}, bods: map[string]*store.Body{}, keys: map[string]store.Request{}}
 		var err error
@@ -138,12 +139,15 @@ func (r *Registry) update(ctx context.Context, fn func(b *batch) error) error {
 		}
 		b.w.LogSize = b.tree.Size()
 		tree = b.tree
+		wrote = true
 		return tx.Write(ctx, &b.w)
 	})
 	if err != nil {
-		r.mu.Lock()
-		r.tree = nil // the transaction may or may not have committed
-		r.mu.Unlock()
+		if wrote {
+			r.mu.Lock()
+			r.tree = nil // the transaction may or may not have committed
+			r.mu.Unlock()
+		}
 		return err
 	}
 	if tree != nil {
