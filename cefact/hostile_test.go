@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -119,3 +120,31 @@ func mustCanonical(t *testing.T, c interface{ Canonical() ([]byte, error) }) []b
 }
 
 func x509Pool() *x509.CertPool { return x509.NewCertPool() }
+
+// FuzzVerify: Verify never panics on untrusted input and never accepts a
+// document that is not signed by the test PKI.
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte(spsHead + "</rsm:SPSCertificate>"))
+	f.Add([]byte(spsHead + `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>AAAA</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature></rsm:SPSCertificate>`))
+	roots := x509.NewCertPool()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := Verify(bytes.NewReader(data), &VerifyOptions{Roots: roots, Limits: DecodeOptions{MaxBytes: 1 << 20, MaxElements: 20000}})
+		if err == nil {
+			t.Fatalf("verified with an empty trust store: %+v", v)
+		}
+	})
+}
+
+// FuzzDecodeAcknowledgement: never panics; what it accepts encodes.
+func FuzzDecodeAcknowledgement(f *testing.F) {
+	f.Add([]byte(`<rsm:SPSAcknowledgement xmlns:rsm="urn:un:unece:uncefact:data:standard:SPSAcknowledgement:17" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:21"><rsm:SPSAcknowledgementDocument><ram:StatusCode>39</ram:StatusCode><ram:ReferenceSPSReferencedDocument><ram:ID>X</ram:ID></ram:ReferenceSPSReferencedDocument></rsm:SPSAcknowledgementDocument></rsm:SPSAcknowledgement>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, _, err := DecodeAcknowledgement(bytes.NewReader(data), &DecodeOptions{MaxBytes: 1 << 20, MaxElements: 20000})
+		if err != nil {
+			return
+		}
+		if err := EncodeAcknowledgement(io.Discard, a); err != nil {
+			t.Fatalf("decoded but cannot encode: %v", err)
+		}
+	})
+}
