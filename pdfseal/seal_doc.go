@@ -21,6 +21,14 @@ type doc struct {
 	// hash states after the original bytes, by algorithm: the original is
 	// read once per algorithm however many signatures are added.
 	states map[crypto.Hash][]byte
+	buf    []byte // copy buffer, shared by hashing and writing
+}
+
+func (d *doc) copyBuf() []byte {
+	if d.buf == nil {
+		d.buf = make([]byte, min(d.size+1, 256<<10))
+	}
+	return d.buf
 }
 
 func (d *doc) total() int64 {
@@ -61,7 +69,7 @@ func (d *doc) prefixHash(ctx context.Context, h crypto.Hash) (hash.Hash, error) 
 			return nil, err
 		}
 	} else {
-		if err := copyCtx(ctx, hh, io.NewSectionReader(d.in, 0, d.size), d.size); err != nil {
+		if err := copyCtx(ctx, hh, io.NewSectionReader(d.in, 0, d.size), d.copyBuf()); err != nil {
 			return nil, fmt.Errorf("read the PDF: %w", err)
 		}
 		if m, ok := hh.(encoding.BinaryMarshaler); ok {
@@ -82,7 +90,7 @@ func (d *doc) prefixHash(ctx context.Context, h crypto.Hash) (hash.Hash, error) 
 
 // writeTo writes the original then the updates.
 func (d *doc) writeTo(ctx context.Context, w io.Writer) error {
-	if err := copyCtx(ctx, w, io.NewSectionReader(d.in, 0, d.size), d.size); err != nil {
+	if err := copyCtx(ctx, w, io.NewSectionReader(d.in, 0, d.size), d.copyBuf()); err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
 	for _, p := range d.parts {
@@ -93,10 +101,8 @@ func (d *doc) writeTo(ctx context.Context, w io.Writer) error {
 	return nil
 }
 
-// copyCtx copies n bytes with a buffer of at most 256 KiB, checking ctx
-// between chunks.
-func copyCtx(ctx context.Context, w io.Writer, r io.Reader, n int64) error {
-	buf := make([]byte, min(n+1, 256<<10))
+// copyCtx copies through buf, checking ctx between chunks.
+func copyCtx(ctx context.Context, w io.Writer, r io.Reader, buf []byte) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
