@@ -33,11 +33,11 @@ func benchSealed(b *testing.B, level Level) ([]byte, *testpki.PKI) {
 	return f.seal(b, doc.Bytes(), SealOptions{Level: level}), f.pki
 }
 
-func benchVerify(b *testing.B, level Level) {
+func benchVerify(b *testing.B, level Level, skipCert bool) {
 	sealed, p := benchSealed(b, level)
-	opts := VerifyOptions{Roots: p.Roots()}
+	opts := VerifyOptions{Roots: p.Roots(), SkipCertificate: skipCert}
 	rep := verifyBytes(b, sealed, opts)
-	if rep.Indication != TotalPassed || rep.Certificate == nil {
+	if rep.Indication != TotalPassed || (rep.Certificate == nil) != skipCert {
 		b.Fatalf("%s/%s certificate=%v", rep.Indication, rep.SubIndication, rep.Certificate != nil)
 	}
 	b.SetBytes(int64(len(sealed)))
@@ -65,8 +65,12 @@ func cpuTime() time.Duration {
 }
 
 // BenchmarkVerifyBB: a sealed 1-page certificate, PAdES B-B.
-func BenchmarkVerifyBB(b *testing.B) { benchVerify(b, LevelBB) }
+func BenchmarkVerifyBB(b *testing.B) { benchVerify(b, LevelBB, false) }
+
+// BenchmarkVerifyBBSkipCertificate: B-B without decoding and digesting
+// the embedded certificate (VerifyOptions.SkipCertificate).
+func BenchmarkVerifyBBSkipCertificate(b *testing.B) { benchVerify(b, LevelBB, true) }
 
 // BenchmarkVerifyBLT: the same at B-LT (timestamp, DSS with CRLs: one
 // more revision to diff, one more chain to build).
-func BenchmarkVerifyBLT(b *testing.B) { benchVerify(b, LevelBLT) }
+func BenchmarkVerifyBLT(b *testing.B) { benchVerify(b, LevelBLT, false) }

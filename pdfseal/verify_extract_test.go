@@ -53,6 +53,9 @@ func TestVerifyEmbeddedCertificate(t *testing.T) {
 	if !bytes.Contains([]byte(summary(rep)), []byte(want.String())) {
 		t.Error("the summary does not show the digest")
 	}
+	if rep := verifyBytes(t, sealed, VerifyOptions{Roots: p.Roots(), SkipCertificate: true}); rep.Certificate != nil || rep.Indication != TotalPassed {
+		t.Error("SkipCertificate: certificate returned")
+	}
 	// Untrusted but intact: the data is still returned (the caller sees
 	// the verdict).
 	if rep := verifyBytes(t, sealed, VerifyOptions{}); rep.Certificate == nil {

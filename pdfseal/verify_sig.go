@@ -480,6 +480,23 @@ func (v *verifier) cryptoOutcome(s *sigState, err error) {
 // tsaTrusted checks a timestamp authority's certificate path at the
 // validation time (or, when it has expired since, at the timestamp time).
 func (v *verifier) tsaTrusted(ts *validate.Timestamp) (bool, string) {
+	if r, ok := v.tsaOK[ts]; ok {
+		return r.ok, r.why
+	}
+	ok, why := v.tsaTrustedUncached(ts)
+	if v.tsaOK == nil {
+		v.tsaOK = map[*validate.Timestamp]tsaVerdict{}
+	}
+	v.tsaOK[ts] = tsaVerdict{ok, why}
+	return ok, why
+}
+
+type tsaVerdict struct {
+	ok  bool
+	why string
+}
+
+func (v *verifier) tsaTrustedUncached(ts *validate.Timestamp) (bool, string) {
 	if ts.Signer == nil || ts.Signer.Cert == nil {
 		return false, "no TSA certificate"
 	}

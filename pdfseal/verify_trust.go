@@ -52,14 +52,16 @@ func (v *verifier) loadDSS() {
 	}
 	v.dssRev.OCSPs = read("OCSPs")
 	v.dssRev.CRLs = read("CRLs")
-	for i := range v.ends {
-		st, err := v.state(i)
-		if err != nil {
-			continue
+	// The revision that (last) wrote the DSS dictionary.
+	if ref, ok := cat["DSS"].(pdf.Ref); ok {
+		if j := v.rd.ObjectRevision(ref.Num); j >= 0 {
+			v.dssFirst = v.revisionOf(v.rd.Revisions()[j].End)
 		}
-		if c, _, err := st.Catalog(); err == nil && c["DSS"] != nil {
-			v.dssFirst = i
-			break
+	} else {
+		// A direct DSS dictionary lives in the catalog's revision.
+		_, cref, _ := v.rd.Catalog()
+		if j := v.rd.ObjectRevision(cref.Num); j >= 0 {
+			v.dssFirst = v.revisionOf(v.rd.Revisions()[j].End)
 		}
 	}
 }
@@ -333,10 +335,8 @@ func (v *verifier) level(s *sigState) {
 	}
 	s.rep.Level = LevelBT.String()
 	// B-LT: validation data in a DSS added after the signature.
-	if v.dssFirst < 0 || v.dssFirst <= s.rev {
-		if v.dssFirst < 0 {
-			return
-		}
+	if v.dssFirst <= s.rev {
+		return // no DSS, or none written after the signature
 	}
 	lt := s.rep.Revocation.Source == string(validate.SourceDSS) && s.rep.Revocation.Status == RevocationGood
 	if !lt && len(s.chain) > 0 {
