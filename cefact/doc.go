@@ -154,7 +154,9 @@
 // document does not validate against xsd-17A: validate before signing, or
 // validate against a profile schema that adds an optional ds:Signature
 // (from xmldsig-core-schema.xsd) after rsm:SPSConsignment, as the IPPC
-// ePhyto and INTERCOM profiles do. Verify accepts only that shape: one
+// ePhyto and INTERCOM profiles do; testdata/SPSCertificate_signed_profile.xsd
+// is such a profile (it validates our signed output and the INTERCOM
+// signed sample). Verify accepts only that shape: one
 // signature, child of the root, one reference to the whole document, so
 // the element verified is the root the caller decodes (signature wrapping
 // fails with ErrSignatureShape).

@@ -110,3 +110,49 @@ func TestXMLSecVerify(t *testing.T) {
 		})
 	}
 }
+
+// TestSignedProfileSchema: a signed document validates against a profile
+// schema that adds the ds:Signature slot (testdata), and not against the
+// official schema, as the package documentation says.
+func TestSignedProfileSchema(t *testing.T) {
+	xsdDir := filepath.Join(testtool.Shared(t, "cefact/xsd-17A"), "data", "standard")
+	xmllint := testtool.Need(t, "xmllint")[0]
+	abs, err := filepath.Abs(xsdDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile, err := os.ReadFile(filepath.Join("testdata", "SPSCertificate_signed_profile.xsd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	profilePath := filepath.Join(dir, "profile.xsd")
+	if err := os.WriteFile(profilePath, bytes.ReplaceAll(profile, []byte("XSD17A_DIR"), []byte(abs)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := testpki.MustNew(testpki.Options{})
+	data, err := Marshal(readSample(t, testtool.Testdata("good_sps_phyto.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signed bytes.Buffer
+	if err := Sign(context.Background(), &signed, bytes.NewReader(data), p.SealSigner(), nil); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "signed.xml")
+	if err := os.WriteFile(out, signed.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if msg, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", profilePath, out).CombinedOutput(); err != nil {
+		t.Errorf("profile schema rejects the signed document: %v\n%s", err, msg)
+	}
+	if err := exec.Command(xmllint, "--noout", "--nonet", "--schema", filepath.Join(xsdDir, "SPSCertificate_17p0.xsd"), out).Run(); err == nil {
+		t.Error("the official schema accepts a signed document; the documentation says it does not")
+	}
+	// The INTERCOM signed sample fits the same profile.
+	intercom := filepath.Join(testtool.Shared(t, "cefact/samples"), "intercom-SPSCertificate-signed.xml")
+	if msg, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", profilePath, intercom).CombinedOutput(); err != nil {
+		t.Errorf("profile schema rejects the INTERCOM signed sample: %v\n%s", err, msg)
+	}
+}
+
