@@ -155,4 +155,3 @@ func TestSignedProfileSchema(t *testing.T) {
 		t.Errorf("profile schema rejects the INTERCOM signed sample: %v\n%s", err, msg)
 	}
 }
-
