@@ -228,3 +228,21 @@ func TestRegistryLogCommands(t *testing.T) {
 		t.Errorf("prove without key: exit %d %s", code, errs)
 	}
 }
+
+func TestRegistryGenerateImport(t *testing.T) {
+	code, out, errs := runMain(t, "", "registry", "generate", "40")
+	if code != exitOK || strings.Count(out, "\n") != 41 {
+		t.Fatalf("generate: exit %d, %d lines %s", code, strings.Count(out, "\n"), errs)
+	}
+	db := "sqlite:" + filepath.Join(t.TempDir(), "g.db")
+	if code, out, errs := runMain(t, out, "registry", "import", "--db", db, "-"); code != exitOK || !strings.Contains(out, "40 certificate versions, 1 bodies") {
+		t.Fatalf("import -: exit %d %s %s", code, out, errs)
+	}
+	c := registrytest.Gen(17)
+	if code, out, _ := runMain(t, "", "registry", "check", "--db", db, c.Number, mustDigest(t, c)); code != exitOK {
+		t.Errorf("check generated: exit %d %s", code, out)
+	}
+	if code, _, _ := runMain(t, "", "registry", "generate", "x"); code != exitUsage {
+		t.Errorf("generate x: exit %d", code)
+	}
+}
