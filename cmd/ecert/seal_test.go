@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecertkit/ecertkit/internal/testsvc"
 	"github.com/ecertkit/ecertkit/internal/testtool"
+	"github.com/ecertkit/ecertkit/signer/pkcs11/softhsmtest"
 	"github.com/ecertkit/ecertkit/signer/testpki"
 )
 
@@ -126,6 +127,27 @@ func TestSealCLI(t *testing.T) {
 	}
 }
 
+func TestExtendCLI(t *testing.T) {
+	_, uri, nss := sealPKI(t)
+	tmp := t.TempDir()
+	sealed, ext := filepath.Join(tmp, "s.pdf"), filepath.Join(tmp, "e.pdf")
+	if code, _, errOut := runMain(t, "", "issue", sample("good_iso9001.json"), "--signer", uri, "--certify", "2", "-o", sealed); code != exitOK {
+		t.Fatalf("issue: %s", errOut)
+	}
+	tsa := testsvc.StartSigstoreTSA(t)
+	code, stdout, stderr := runMain(t, "", "extend", sealed, "--level", "B-T", "--tsa", tsa.URL, "-o", ext)
+	if code != exitOK || !strings.Contains(stdout, "B-B -> B-T") {
+		t.Fatalf("extend: %d %s %s", code, stdout, stderr)
+	}
+	rep := pdfsigOut(t, nss, ext)
+	if strings.Count(rep, "Signature #") != 2 || !strings.Contains(rep, "Signature is Valid.") || !strings.Contains(rep, "Certificate is Trusted.") {
+		t.Errorf("pdfsig after extend:\n%s", rep)
+	}
+	if code, _, stderr := runMain(t, "", "extend", sample("good_ccc.json"), "-o", ext+"2", "--tsa", tsa.URL); code != exitUsage {
+		t.Errorf("extend of a non-PDF: exit %d %s", code, stderr)
+	}
+}
+
 func TestSealCLIErrors(t *testing.T) {
 	_, uri, _ := sealPKI(t)
 	tmp := t.TempDir()
@@ -156,5 +178,46 @@ func TestSealCLIErrors(t *testing.T) {
 		if left, _ := filepath.Glob(filepath.Join(tmp, ".out.pdf.tmp*")); len(left) > 0 {
 			t.Fatalf("%v left temporary files %v", tc.args, left)
 		}
+	}
+}
+
+// TestSealPKCS11 seals with keys that never leave a SoftHSM token (RSA and
+// ECDSA) and checks the result with pdfsig and mutool.
+func TestSealPKCS11(t *testing.T) {
+	tok := softhsmtest.Start(t)
+	testtool.Need(t, "certutil", "pdfsig", "mutool")
+	dir := t.TempDir()
+	root := filepath.Join(dir, "root.pem")
+	os.WriteFile(root, testpki.CertsPEM(tok.PKI.Root), 0o644)
+	nss := filepath.Join(dir, "nss")
+	os.MkdirAll(nss, 0o755)
+	for _, args := range [][]string{
+		{"-N", "-d", "sql:" + nss, "--empty-password"},
+		{"-A", "-d", "sql:" + nss, "-n", "root", "-t", "C,C,C", "-i", root},
+	} {
+		if o, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil: %v %s", err, o)
+		}
+	}
+	for _, obj := range []string{softhsmtest.RSA, softhsmtest.EC} {
+		t.Run(obj, func(t *testing.T) {
+			out := filepath.Join(dir, obj+".pdf")
+			code, _, errs := runMain(t, "", "issue", sample("good_iso9001.json"), "--signer", tok.URI(obj, "chain="+tok.ChainFile), "-o", out)
+			if code != exitOK {
+				t.Fatalf("issue: exit %d: %s", code, errs)
+			}
+			if strings.Contains(errs, tok.PIN) {
+				t.Error("PIN printed")
+			}
+			rep := pdfsigOut(t, nss, out)
+			for _, want := range []string{"Signature is Valid.", "Certificate is Trusted.", "Total document signed"} {
+				if !strings.Contains(rep, want) {
+					t.Errorf("pdfsig lacks %q:\n%s", want, rep)
+				}
+			}
+			if m, _ := exec.Command("mutool", "sign", "-v", out).CombinedOutput(); !strings.Contains(string(m), "The document is unchanged since signing.") {
+				t.Errorf("mutool:\n%s", m)
+			}
+		})
 	}
 }
