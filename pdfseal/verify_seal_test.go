@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ecertkit/ecertkit/internal/testsvc"
+	"github.com/ecertkit/ecertkit/pdfseal/internal/pdf"
 	"github.com/ecertkit/ecertkit/signer/testpki"
 )
 
@@ -198,5 +200,88 @@ func TestVerifyOnlineUnreachable(t *testing.T) {
 	rep = verifyBytes(t, out, VerifyOptions{Roots: p.Roots(), Revocation: RevocationNone})
 	if rep.Indication != TotalPassed || rep.Signatures[0].Revocation.Status != RevocationNotChecked {
 		t.Errorf("policy none: %s %+v", rep.Indication, rep.Signatures[0].Revocation)
+	}
+}
+
+// TestVerifyAnnotationsUnderP3: a certification signature with P=3
+// allows a sticky note, but not an annotation or a signature widget that
+// draws over the page (evil annotation, sneaky signature); P=2 allows
+// neither annotation.
+func TestVerifyAnnotationsUnderP3(t *testing.T) {
+	p := testpki.MustNew(testpki.Options{})
+	addAnnot := func(t *testing.T, sealed []byte, annot pdf.Dict, field bool) []byte {
+		t.Helper()
+		r, err := pdf.Open(bytes.NewReader(sealed), int64(len(sealed)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages, err := r.Pages()
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := r.NewUpdate()
+		if ap, ok := annot["AP"].(pdf.Dict); ok {
+			annot["AP"] = pdf.Dict{"N": u.Add(&pdf.Stream{Dict: ap, Offset: -1, Data: []byte("1 1 1 rg 0 0 400 100 re f")})}
+		}
+		annot["P"] = pages[0]
+		ref := u.Add(annot)
+		pd, _ := r.Dict(pages[0])
+		pd = pd.Clone()
+		annots, _ := r.Resolve(pd["Annots"])
+		arr, _ := annots.(pdf.Array)
+		pd["Annots"] = append(append(pdf.Array{}, arr...), ref)
+		u.Set(pages[0], pd)
+		if field {
+			cat, _, _ := r.Catalog()
+			afRef, _ := cat["AcroForm"].(pdf.Ref)
+			af, _ := r.Dict(cat["AcroForm"])
+			af = af.Clone()
+			fields, _ := r.Resolve(af["Fields"])
+			fa, _ := fields.(pdf.Array)
+			af["Fields"] = append(append(pdf.Array{}, fa...), ref)
+			u.Set(afRef, af)
+		}
+		w, err := u.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append(bytes.Clone(sealed), w.Data...)
+	}
+	form := pdf.Dict{"Type": pdf.Name("XObject"), "Subtype": pdf.Name("Form"), "BBox": pdf.Array{pdf.Int(0), pdf.Int(0), pdf.Int(400), pdf.Int(100)}}
+	note := func() pdf.Dict {
+		return pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Text"), "Rect": pdf.Array{pdf.Int(20), pdf.Int(20), pdf.Int(40), pdf.Int(40)}, "Contents": pdf.String("checked")}
+	}
+	freeText := func() pdf.Dict {
+		return pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name("FreeText"), "Rect": pdf.Array{pdf.Int(72), pdf.Int(700), pdf.Int(472), pdf.Int(800)}, "DA": pdf.String("/Helv 12 Tf 0 g"), "AP": form.Clone()}
+	}
+	widget := func() pdf.Dict {
+		return pdf.Dict{"Type": pdf.Name("Annot"), "Subtype": pdf.Name("Widget"), "FT": pdf.Name("Sig"), "T": pdf.String("Sneaky"), "Rect": pdf.Array{pdf.Int(72), pdf.Int(700), pdf.Int(472), pdf.Int(800)}, "F": pdf.Int(4), "AP": form.Clone()}
+	}
+	tests := []struct {
+		name    string
+		certify int
+		annot   pdf.Dict
+		field   bool
+		ind     Indication
+		class   ChangeClass
+	}{
+		{"P=3 sticky note", CertifyAnnotations, note(), false, TotalPassed, ChangeAnnotations},
+		{"P=3 evil annotation", CertifyAnnotations, freeText(), false, TotalFailed, ChangeAnnotations},
+		{"P=3 sneaky signature", CertifyAnnotations, widget(), true, TotalFailed, ChangeAnnotations},
+		{"P=2 sticky note", CertifyFormFilling, note(), false, TotalFailed, ChangeAnnotations},
+		{"approval sticky note", 0, note(), false, TotalFailed, ChangeAnnotations},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sealed := sealBytes(t, sealTestPDF(1), p.SealSigner(), SealOptions{Level: LevelBB, Certify: tc.certify})
+			rep := verifyBytes(t, addAnnot(t, sealed, tc.annot, tc.field), VerifyOptions{Roots: p.Roots()})
+			s := rep.Signatures[0]
+			if rep.Indication != tc.ind || s.Changes.Class != tc.class {
+				t.Errorf("got %s, changes %s, want %s, %s\n%s", rep.Indication, s.Changes.Class, tc.ind, tc.class, summary(rep))
+			}
+			if tc.ind == TotalFailed && !strings.Contains(rep.Explanation, "page 1") {
+				t.Errorf("explanation does not name the change: %s", rep.Explanation)
+			}
+		})
 	}
 }
