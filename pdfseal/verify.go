@@ -318,6 +318,9 @@ func (v *verifier) run() *Report {
 		}
 	}
 	for _, s := range v.sigs {
+		v.debug("pdfseal: verify: signature", "field", s.rep.Field, "kind", s.rep.Kind, "revision", s.rep.Revision,
+			"intact", s.rep.Intact, "valid", s.rep.Valid, "trusted", s.rep.Trusted, "changes", s.rep.Changes.Class,
+			"indication", s.rep.Indication, "subIndication", s.rep.SubIndication)
 		rep.Signatures = append(rep.Signatures, s.rep)
 	}
 	v.bottomLine(rep)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -287,5 +288,14 @@ func TestVerifyUnreadable(t *testing.T) {
 	rep, err := Verify(context.Background(), bytes.NewReader(in), int64(len(in)), VerifyOptions{})
 	if err != nil || rep.Indication != TotalFailed || rep.SubIndication != FormatFailure {
 		t.Errorf("broken PDF: %v %+v", err, rep)
+	}
+}
+
+func TestVerifyLogger(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	verifyFile(t, filepath.Join("testdata", "verify", "good_pyhanko_approval.pdf"), VerifyOptions{Time: interopTime, Logger: log})
+	if !strings.Contains(buf.String(), "field=Seal") || !strings.Contains(buf.String(), "indication=INDETERMINATE") {
+		t.Errorf("log: %s", buf.String())
 	}
 }
