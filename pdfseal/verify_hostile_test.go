@@ -213,3 +213,50 @@ func TestVerifyManyRevisions(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+// TestVerifyTimeoutWhileHashing: the time bound holds inside the hashing
+// of a huge signed range (200 MB here): the verdict is TRY_LATER.
+func TestVerifyTimeoutWhileHashing(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("testdata", "verify", "good_pyhanko_approval.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A real CMS signature, placed over a file it does not sign.
+	i := bytes.Index(good, []byte("/Contents <")) + len("/Contents <")
+	j := bytes.IndexByte(good[i:], '>')
+	hexCMS := string(good[i : i+j])
+	const filler = 200 << 20
+	var h bytes.Buffer
+	h.WriteString("%PDF-1.7\n")
+	offs := []int{}
+	obj := func(s string) { offs = append(offs, h.Len()); fmt.Fprintf(&h, "%d 0 obj\n%s\nendobj\n", len(offs), s) }
+	obj("<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [3 0 R] >> >>")
+	obj("<< /Type /Pages /Kids [] /Count 0 >>")
+	obj("<< /FT /Sig /T (S) /V 4 0 R >>")
+	offs = append(offs, h.Len())
+	h.WriteString("4 0 obj\n<< /Type /Sig /SubFilter /ETSI.CAdES.detached /ByteRange [0 BBBBBBBBBB CCCCCCCCCC DDDDDDDDDD] /Contents <")
+	b := h.Len() - 1
+	h.WriteString(hexCMS + "> >>\nendobj\n")
+	c := b + len(hexCMS) + 2
+	tail := fmt.Sprintf("xref\n0 5\n0000000000 65535 f \n%010d 00000 n \n%010d 00000 n \n%010d 00000 n \n%010d 00000 n \ntrailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n",
+		offs[0], offs[1], offs[2], offs[3], h.Len()+filler)
+	size := int64(h.Len() + filler + len(tail))
+	head := h.Bytes()
+	head = bytes.Replace(head, []byte("BBBBBBBBBB"), []byte(fmt.Sprintf("%010d", b)), 1)
+	head = bytes.Replace(head, []byte("CCCCCCCCCC"), []byte(fmt.Sprintf("%010d", c)), 1)
+	head = bytes.Replace(head, []byte("DDDDDDDDDD"), []byte(fmt.Sprintf("%010d", size-int64(c))), 1)
+	f := &hugeFile{head: head, tail: []byte(tail), filler: ' ', size: size}
+	start := time.Now()
+	rep, err := Verify(context.Background(), f, size, VerifyOptions{Time: interopTime, Timeout: 300 * time.Millisecond})
+	d := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s/%s in %v: %s", rep.Indication, rep.SubIndication, d, rep.Explanation)
+	if rep.Indication != Indeterminate || rep.SubIndication != TryLater {
+		t.Errorf("got %s/%s\n%s", rep.Indication, rep.SubIndication, summary(rep))
+	}
+	if d > 2*time.Second {
+		t.Errorf("took %v with a 300 ms time limit", d)
+	}
+}

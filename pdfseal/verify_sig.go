@@ -2,6 +2,7 @@ package pdfseal
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
@@ -362,6 +363,9 @@ func (v *verifier) digest(s *sigState, h crypto.Hash) ([]byte, error) {
 	buf := v.buffer()
 	for _, rg := range [][2]int64{{s.br[0], s.br[1]}, {s.br[2], s.br[3]}} {
 		for off, end := rg[0], rg[0]+rg[1]; off < end; {
+			if off&(1<<20-1) < int64(len(buf)) && v.ctx.Err() != nil {
+				return nil, v.ctx.Err()
+			}
 			n, err := v.r.ReadAt(buf[:min(int64(len(buf)), end-off)], off)
 			hh.Write(buf[:n])
 			off += int64(n)
@@ -460,6 +464,8 @@ func (v *verifier) cryptoOutcome(s *sigState, err error) {
 		return
 	}
 	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		s.indeterminate(TryLater, "validation was stopped before it finished (time limit); try again")
 	case errors.Is(err, validate.ErrDigest):
 		s.fail(&s.hashErr, "the document bytes were changed after signing: their digest does not match the signed one")
 	case errors.Is(err, validate.ErrSignature):
