@@ -66,8 +66,8 @@ func init() {
 	register(&command{
 		name: "xml decode",
 		args: "FILE.xml",
-		summary: "Read SPS e-certificate XML and write the certificate as JSON (an\n" +
-			"rsm:SPSAcknowledgement is written as the acknowledgement's JSON).\n\n" +
+		summary: "Read SPS e-certificate XML and write the certificate as JSON.\n\n" +
+			"An rsm:SPSAcknowledgement is written as the acknowledgement's JSON.\n" +
 			"What the model has no field for is kept in the JSON's extensions (so that\n" +
 			"\"ecert xml encode\" writes it back) and listed on standard error.",
 		flags: func(fs *flag.FlagSet) any {
