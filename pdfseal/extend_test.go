@@ -88,6 +88,10 @@ func TestExtend(t *testing.T) {
 		t.Errorf("pdfsig after B-LTA: %+v", sigs)
 	}
 	mutoolUnchanged(t, lta[:ss[0].byteRange[2]+ss[0].byteRange[3]])
+	rep, err := Verify(context.Background(), bytes.NewReader(lta), int64(len(lta)), VerifyOptions{Roots: f.pki.Roots()})
+	if err != nil || rep.Indication != TotalPassed {
+		t.Errorf("Verify after B-LTA: %v %v %v: %s", err, rep.Indication, rep.SubIndication, rep.Explanation)
+	}
 
 	// B-T with a signature time-stamp straight to B-LTA.
 	st := sealBytes(t, sealTestPDF(1), f.signer(), SealOptions{Level: LevelBT, TSA: tsa})

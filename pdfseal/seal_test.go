@@ -222,6 +222,11 @@ func TestSealLevels(t *testing.T) {
 					t.Errorf("document time-stamp: %v", err)
 				}
 			}
+			// Our own verifier agrees.
+			rep, err := Verify(context.Background(), bytes.NewReader(out), int64(len(out)), VerifyOptions{Roots: f.pki.Roots()})
+			if err != nil || rep.Indication != TotalPassed {
+				t.Errorf("Verify: %v %v %v: %s", err, rep.Indication, rep.SubIndication, rep.Explanation)
+			}
 			// One flipped byte inside the signed range.
 			bad := f.pdfsig(t, flipInSignedRange(t, out))
 			if !strings.Contains(bad[0].Validation, "Digest Mismatch") {
@@ -286,11 +291,15 @@ func TestSealCertification(t *testing.T) {
 				if ref0.Name("Type") != "SigRef" || ref0.Name("TransformMethod") != "DocMDP" || tp.Name("V") != "1.2" || tp.Name("Type") != "TransformParams" {
 					t.Errorf("reference %v params %v", ref0, tp)
 				}
+				rep, err := Verify(context.Background(), bytes.NewReader(out), int64(len(out)), VerifyOptions{Roots: f.pki.Roots()})
+				if err != nil || rep.Indication != TotalPassed {
+					t.Errorf("Verify: %v %v %v: %s", err, rep.Indication, rep.SubIndication, rep.Explanation)
+				}
 				// What may follow: an approval by another signer. (pdfsig
 				// reports "Unknown issue with Certificate" for a second
 				// signature by the same certificate, ours or pyHanko's.)
 				var sink bytes.Buffer
-				_, err := Seal(context.Background(), bytes.NewReader(out), int64(len(out)), &sink, second.Signer(), SealOptions{})
+				_, err = Seal(context.Background(), bytes.NewReader(out), int64(len(out)), &sink, second.Signer(), SealOptions{})
 				if p == CertifyNoChanges {
 					if !errors.Is(err, ErrLocked) || sink.Len() != 0 {
 						t.Errorf("approval after P=1: %v (wrote %d bytes)", err, sink.Len())
@@ -300,6 +309,10 @@ func TestSealCertification(t *testing.T) {
 						t.Fatalf("approval after P=%d: %v", p, err)
 					}
 					sigs := f.requireValid(t, sink.Bytes(), 2)
+					rep, err := Verify(context.Background(), bytes.NewReader(sink.Bytes()), int64(sink.Len()), VerifyOptions{Roots: f.pki.Roots()})
+					if err != nil || rep.Indication != TotalPassed {
+						t.Errorf("Verify of the countersigned file: %v %v %v: %s", err, rep.Indication, rep.SubIndication, rep.Explanation)
+					}
 					if sigs[0].Total {
 						t.Error("the certification signature claims to cover the countersignature")
 					}
