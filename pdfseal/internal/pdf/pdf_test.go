@@ -327,3 +327,65 @@ func TestInteropFiles(t *testing.T) {
 		})
 	}
 }
+
+// hybridPDF has a classic table whose trailer names an /XRefStm: object 6
+// lives in object stream 7 and only the xref stream knows it.
+func hybridPDF() []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.5\n")
+	offs := map[int]int{}
+	obj := func(n int, s string) {
+		offs[n] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", n, s)
+	}
+	obj(1, "<< /Type /Catalog /Pages 2 0 R /Extra 6 0 R >>")
+	obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] /Contents 4 0 R >>")
+	obj(4, "<< /Length 5 >>\nstream\nBT ET\nendstream")
+	inner := "<< /Hybrid true >>"
+	hdr := "6 0 "
+	obj(7, fmt.Sprintf("<< /Type /ObjStm /N 1 /First %d /Length %d >>\nstream\n%s%s\nendstream", len(hdr), len(hdr)+len(inner), hdr, inner))
+	xs := []byte{2, 0, 7, 0}
+	obj(8, fmt.Sprintf("<< /Type /XRef /Size 9 /W [1 2 1] /Index [6 1] /Length %d >>\nstream\n%s\nendstream", len(xs), xs))
+	x := b.Len()
+	b.WriteString("xref\n0 5\n0000000000 65535 f\r\n")
+	for n := 1; n <= 4; n++ {
+		fmt.Fprintf(&b, "%010d 00000 n\r\n", offs[n])
+	}
+	fmt.Fprintf(&b, "7 2\n%010d 00000 n\r\n%010d 00000 n\r\n", offs[7], offs[8])
+	fmt.Fprintf(&b, "trailer\n<< /Size 9 /Root 1 0 R /XRefStm %d >>\nstartxref\n%d\n%%%%EOF\n", offs[8], x)
+	return b.Bytes()
+}
+
+func TestHybrid(t *testing.T) {
+	data := hybridPDF()
+	r := open(t, data)
+	cat, cref, err := r.Catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := r.Dict(cat["Extra"])
+	if err != nil || d["Hybrid"] != Bool(true) {
+		t.Fatalf("object 6 through /XRefStm: %v, %v", d, err)
+	}
+	if r.XrefKind() != XrefTable {
+		t.Errorf("kind %v", r.XrefKind())
+	}
+	u := r.NewUpdate()
+	cat = cat.Clone()
+	cat["New"] = Int(1)
+	u.Set(cref, cat)
+	w, err := u.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := open(t, append(append([]byte(nil), data...), w.Data...))
+	cat2, _, _ := r2.Catalog()
+	d2, err := r2.Dict(cat2["Extra"])
+	if err != nil || d2["Hybrid"] != Bool(true) || cat2["New"] != Int(1) {
+		t.Errorf("after an update: %v %v %v", cat2, d2, err)
+	}
+	if n := r2.ObjectNumbers(); len(n) != 7 {
+		t.Errorf("objects %v", n)
+	}
+}
