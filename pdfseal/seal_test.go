@@ -429,6 +429,10 @@ func TestSealTwice(t *testing.T) {
 	if sigs[0].Total || !sigs[1].Total {
 		t.Errorf("coverage: first %v, second %v", sigs[0].Total, sigs[1].Total)
 	}
+	var sink bytes.Buffer
+	if _, err := Seal(context.Background(), bytes.NewReader(once), int64(len(once)), &sink, f.signer(), SealOptions{Certify: 2}); !errors.Is(err, ErrLocked) {
+		t.Errorf("certifying a signed document: %v, want ErrLocked", err)
+	}
 	if sigs[0].Field != "Seal1" || sigs[1].Field != "Seal2" || sigs[1].Type != "adbe.pkcs7.detached" {
 		t.Errorf("fields %q %q type %q", sigs[0].Field, sigs[1].Field, sigs[1].Type)
 	}

@@ -179,6 +179,15 @@ func buildSigUpdate(r *pdf.Reader, sp *sigParams, reserve int) (*sigUpdate, erro
 	if err != nil {
 		return nil, err
 	}
+	if sp.kind == sigCertification {
+		// ISO 32000: the DocMDP signature must be the first signed field.
+		for _, f := range fields {
+			fd, err := r.Dict(f)
+			if err == nil && fd != nil && fd.Name("FT") == "Sig" && fd["V"] != nil {
+				return nil, fmt.Errorf("%w: the document is already signed; a certification signature must be the first signature", ErrLocked)
+			}
+		}
+	}
 	name := sp.field
 	if name == "" {
 		prefix := "Seal"
