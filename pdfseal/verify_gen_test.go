@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"flag"
-	"fmt"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -240,6 +239,5 @@ func emptySignedData(t *testing.T) []byte {
 	return ci
 }
 
-var _ = fmt.Sprintf
 
 func base64Decode(dst, src []byte) (int, error) { return base64.StdEncoding.Decode(dst, src) }
