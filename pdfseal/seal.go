@@ -346,7 +346,10 @@ func seal(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, s sign
 		}
 		n := d0.MaxSize() + opts.Reserve
 		if level >= LevelBT {
-			n += tsEstimate + 16 // attribute wrapping
+			// The token as probed, its attribute wrapping, a margin for
+			// serial/nonce/time lengths, and a longer message imprint
+			// when the signature's hash is longer than the probe's.
+			n += tsEstimate + 16 + 64 + max(0, sp.hash.Size()-32)
 		}
 		return n, nil
 	}

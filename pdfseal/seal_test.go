@@ -147,6 +147,10 @@ func TestSealLevels(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// /Contents is sized from the real signature and token.
+			if pad := len(seal.contents) - len(bytes.TrimRight(seal.contents, "\x00")); pad > 200 {
+				t.Errorf("/Contents has %d bytes of padding", pad)
+			}
 			v, err := sd.Verify(signedDigest(out, seal.byteRange), validate.Algorithms{})
 			if err != nil {
 				t.Fatalf("CMS: %v", err)
@@ -786,5 +790,55 @@ func TestParseLevel(t *testing.T) {
 	}
 	if _, err := ParseLevel("B-X"); err == nil {
 		t.Error("B-X accepted")
+	}
+}
+
+// The reservation grows when a signature outgrows it, and gives up with
+// ErrContentsTooSmall when it keeps growing.
+func TestSealReservationRetry(t *testing.T) {
+	in := sealTestPDF(1)
+	for _, tc := range []struct {
+		name    string
+		sizes   []int // DER sizes returned by successive sign calls
+		wantErr error
+	}{
+		{"fits", []int{90}, nil},
+		{"grows once", []int{150, 150}, nil},
+		{"keeps growing", []int{150, 1200, 5000}, ErrContentsTooSmall},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &doc{in: bytes.NewReader(in), size: int64(len(in))}
+			r, err := d.open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls := 0
+			sp := &sigParams{kind: sigDocTimestamp, hash: crypto.SHA256,
+				reserve: func() (int, error) { return 100, nil },
+				sign: func(digest []byte, h crypto.Hash) ([]byte, error) {
+					n := tc.sizes[min(calls, len(tc.sizes)-1)]
+					calls++
+					return bytes.Repeat([]byte{0xab}, n), nil
+				},
+			}
+			upd, err := addSignature(context.Background(), d, r, sp)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if err != nil {
+				if len(d.parts) != 0 {
+					t.Error("a failed signature left an update")
+				}
+				return
+			}
+			if calls != len(tc.sizes) {
+				t.Errorf("%d sign calls, want %d", calls, len(tc.sizes))
+			}
+			_, ss := signatures(t, append(append([]byte(nil), in...), d.parts[0]...))
+			want := bytes.Repeat([]byte{0xab}, tc.sizes[len(tc.sizes)-1])
+			if !bytes.HasPrefix(ss[0].contents, want) || upd.cj-upd.ci-2 < 2*len(want) {
+				t.Errorf("contents %x...", ss[0].contents[:8])
+			}
+		})
 	}
 }
