@@ -31,6 +31,9 @@ func TestVerifyCommand(t *testing.T) {
 		{[]string{"verify", "--trust", root, "--time", at, verifyData("fail_shadow_replace_font.pdf")}, exitNo,
 			[]string{"TOTAL-FAILED/FORMAT_FAILURE", "page 1: font /F1 (object 5) was changed", "changed after: other (NOT allowed)"}},
 		{[]string{"verify", "--trust", root, "--time", at, verifyData("fail_tampered_byte.pdf")}, exitNo, []string{"HASH_FAILURE"}},
+		// The interop signer names no OCSP responder or CRL: online
+		// checking has nothing to ask and the verdict stands.
+		{[]string{"verify", "--online", "--timeout", "5s", "--trust", root, "--time", at, verifyData("good_pyhanko_approval.pdf")}, exitOK, []string{"Document: TOTAL-PASSED"}},
 		{[]string{"verify", "--trust", root, "--time", at, verifyData("good_certified_dss.pdf")}, exitOK,
 			[]string{"certification P=2", "changed after: DSS or timestamps (allowed)"}},
 	}
