@@ -37,7 +37,8 @@
 //	           signer/pkcs11 (cgo) and signer/awskms; signer/signers opens every scheme;
 //	           signer/testpki is the test PKI
 //	pdfseal    Render, Seal, Extend, Verify, Extract; PDF internals in pdfseal/internal
-//	cefact     UN/CEFACT SPS XML encode/decode, acknowledgements, XML signatures
+//	cefact     UN/CEFACT SPS XML encode/decode, acknowledgements; XML signatures
+//	           (Sign, Verify) in cefact/xmlsig
 //	registry   the Registry over a store; back ends registry/memory, registry/sqlite,
 //	           registry/postgres; the conformance suite registry/registrytest; the
 //	           transparency log registry/tlog

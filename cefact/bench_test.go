@@ -2,13 +2,11 @@ package cefact
 
 import (
 	"bytes"
-	"context"
 	"encoding/xml"
 	"io"
 	"testing"
 
 	"github.com/ecertkit/ecertkit/internal/testtool"
-	"github.com/ecertkit/ecertkit/signer/testpki"
 )
 
 // benchCases: a small certificate (the SPS phytosanitary sample, two
@@ -159,35 +157,6 @@ func BenchmarkStdlibXML(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
-		})
-	}
-}
-
-func BenchmarkSignVerify(b *testing.B) {
-	for _, kt := range []testpki.KeyType{testpki.RSA2048, testpki.ECDSAP256} {
-		p := testpki.MustNew(testpki.Options{SealKey: kt})
-		data, _ := Marshal(readSample(b, testtool.Testdata("good_sps_phyto.json")))
-		var signed bytes.Buffer
-		if err := Sign(context.Background(), &signed, bytes.NewReader(data), p.SealSigner(), nil); err != nil {
-			b.Fatal(err)
-		}
-		b.Run("sign/"+kt.String(), func(b *testing.B) {
-			b.ReportAllocs()
-			s := p.SealSigner()
-			for b.Loop() {
-				if err := Sign(context.Background(), io.Discard, bytes.NewReader(data), s, nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run("verify/"+kt.String(), func(b *testing.B) {
-			b.ReportAllocs()
-			opts := &VerifyOptions{Roots: p.Roots()}
-			for b.Loop() {
-				if _, err := Verify(bytes.NewReader(signed.Bytes()), opts); err != nil {
-					b.Fatal(err)
-				}
-			}
 		})
 	}
 }

@@ -1,16 +1,18 @@
 // Package cefact reads and writes UN/CEFACT SPS e-certificates: the
 // rsm:SPSCertificate XML message (release 17A, the version that the IPPC
 // ePhyto hub, EU TRACES NT and national e-cert systems exchange), its
-// rsm:SPSAcknowledgement receipt, and enveloped XML signatures over both.
+// rsm:SPSAcknowledgement receipt. Enveloped XML signatures over both are
+// in the subpackage cefact/xmlsig, so that this package depends only on
+// the standard library, golang.org/x and etree.
 //
 // The common case is two calls:
 //
 //	err := cefact.Encode(w, cert)          // ecert.Certificate -> XML
 //	doc, err := cefact.Decode(r, nil)      // XML -> doc.Certificate (+ doc.Unmapped)
 //
-// and, for signed exchanges, Sign (with any signer.Signer: key file,
-// PKCS#11 token, cloud KMS) and Verify (against trust roots; decode the
-// Verified.Content it returns, never the input).
+// and, for signed exchanges, xmlsig.Sign (with any signer.Signer: key
+// file, PKCS#11 token, cloud KMS) and xmlsig.Verify (against trust roots;
+// decode the Verified.Content it returns, never the input).
 //
 // # Guarantees
 //
@@ -148,16 +150,10 @@
 //
 // # Signatures
 //
-// Sign appends an enveloped ds:Signature (exclusive C14N, SHA-256,
-// rsa-sha256 or ecdsa-sha256, KeyInfo with the chain) as the last child of
-// the root. The official 17A schema has no place for it, so a signed
-// document does not validate against xsd-17A: validate before signing, or
-// validate against a profile schema that adds an optional ds:Signature
-// (from xmldsig-core-schema.xsd) after rsm:SPSConsignment, as the IPPC
-// ePhyto and INTERCOM profiles do; testdata/SPSCertificate_signed_profile.xsd
-// is such a profile (it validates our signed output and the INTERCOM
-// signed sample). Verify accepts only that shape: one
-// signature, child of the root, one reference to the whole document, so
-// the element verified is the root the caller decodes (signature wrapping
-// fails with ErrSignatureShape).
+// Package cefact/xmlsig signs and verifies (xmlsig.Sign, xmlsig.Verify).
+// It reads its input through ReadChecked, which applies the limits and
+// DOCTYPE rejection above before any other parser sees the bytes. The
+// official 17A schema has no place for a ds:Signature, so a signed
+// document validates only against a profile schema with that slot, such
+// as testdata/SPSCertificate_signed_profile.xsd in this package's folder.
 package cefact

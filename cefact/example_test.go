@@ -2,7 +2,6 @@ package cefact_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"log"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/ecertkit/ecertkit/cefact"
 	"github.com/ecertkit/ecertkit/ecert"
-	"github.com/ecertkit/ecertkit/signer/testpki"
 )
 
 func phyto() *ecert.Certificate {
@@ -77,27 +75,6 @@ func ExampleDecode() {
 	// 123ABC SPS-PHYTO valid
 	// unmapped: /rsm:SPSCertificate/rsm:SPSExchangedDocument[1]/ram:IncludedSPSNote[1]/ram:Subject[1] = SPSFL
 	// unmapped: /rsm:SPSCertificate/rsm:SPSExchangedDocument[1]/ram:IncludedSPSNote[1]/ram:Content[1] = 5
-}
-
-func ExampleSign() {
-	pki := testpki.MustNew(testpki.Options{}) // in production: signer.Open(ctx, "pkcs11:...", nil)
-	var xml, signed bytes.Buffer
-	if err := cefact.Encode(&xml, phyto()); err != nil {
-		log.Fatal(err)
-	}
-	if err := cefact.Sign(context.Background(), &signed, &xml, pki.SealSigner(), nil); err != nil {
-		log.Fatal(err)
-	}
-	v, err := cefact.Verify(&signed, &cefact.VerifyOptions{Roots: pki.Roots()})
-	if err != nil {
-		log.Fatal(err)
-	}
-	doc, err := v.Decode(nil) // the verified content, not the input
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println("verified", doc.Certificate.Number, "signed by", v.Signer.Subject.CommonName != "")
-	// Output: verified CN-PHY-2024-0012345 signed by true
 }
 
 func ExampleEncodeAcknowledgement() {

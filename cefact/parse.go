@@ -121,6 +121,26 @@ func readLimited(r io.Reader, max int64) ([]byte, error) {
 	return data, nil
 }
 
+// ReadChecked reads an XML document from r with the protections of Decode
+// and returns its bytes: at most opts.MaxBytes are read, and the document
+// must parse within opts.MaxDepth and opts.MaxElements, without a DOCTYPE
+// and in UTF-8 (nil opts for the defaults). It does not check that the root
+// is an SPS message. Errors are *DecodeError wrapping ErrTooLarge,
+// ErrTooDeep, ErrTooManyElements, ErrDTD, ErrInvalidUTF8 or a syntax error.
+// Packages that process untrusted SPS XML with another parser (such as
+// cefact/xmlsig with etree) call it first.
+func ReadChecked(r io.Reader, opts *DecodeOptions) ([]byte, error) {
+	maxBytes, maxDepth, maxElems := opts.limits()
+	data, err := readLimited(r, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
 // tree is a parsed document whose element and attribute prefixes have been
 // rewritten to canonical ones (preferredPrefix, or ns1, ns2, ... for other
 // namespaces) and whose namespace declarations have been removed.

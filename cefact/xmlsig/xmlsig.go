@@ -1,4 +1,4 @@
-package cefact
+package xmlsig
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/ecertkit/ecertkit/cefact"
 	"github.com/ecertkit/ecertkit/signer"
 	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/russellhaering/goxmldsig/etreeutils"
@@ -53,31 +54,28 @@ type SignatureError struct {
 	Err error
 }
 
-func (e *SignatureError) Error() string { return "cefact: " + e.Op + ": " + e.Err.Error() }
+func (e *SignatureError) Error() string { return "xmlsig: " + e.Op + ": " + e.Err.Error() }
 func (e *SignatureError) Unwrap() error { return e.Err }
 
 func sigErr(op string, err error) error { return &SignatureError{Op: op, Err: err} }
 
 // Sign reads an SPS document (a certificate or an acknowledgement, as
-// written by Encode or by anyone) and writes it with an enveloped XML
+// written by cefact.Encode or by anyone) and writes it with an enveloped XML
 // signature as the last child of the root: exclusive XML canonicalization,
 // SHA-256, RSA (rsa-sha256) or ECDSA (ecdsa-sha256, the r||s value of
 // RFC 6931), and a KeyInfo holding the signer's certificate chain. The key
 // is used only through s, so keys in files, PKCS#11 tokens and cloud KMS
 // all work; ctx reaches remote signers. opts bounds the input as for
-// Decode (nil for the defaults).
+// cefact.Decode (nil for the defaults); input over the limits fails with
+// the *cefact.DecodeError that Decode would return.
 //
 // The signed document no longer validates against the official 17A
 // schema, which has no slot for ds:Signature: validate before signing, or
 // use a profile schema that adds an optional ds:Signature after
 // rsm:SPSConsignment (as the IPPC ePhyto and INTERCOM profiles do).
-func Sign(ctx context.Context, w io.Writer, r io.Reader, s signer.Signer, opts *DecodeOptions) error {
-	maxBytes, maxDepth, maxElems := opts.limits()
-	data, err := readLimited(r, maxBytes)
+func Sign(ctx context.Context, w io.Writer, r io.Reader, s signer.Signer, opts *cefact.DecodeOptions) error {
+	data, err := cefact.ReadChecked(r, opts)
 	if err != nil {
-		return err
-	}
-	if _, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil); err != nil {
 		return err
 	}
 	doc := etree.NewDocument()
@@ -156,7 +154,7 @@ func (a *ctxSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]
 }
 
 func isDSig(e *etree.Element, local string) bool {
-	return e.Tag == local && e.NamespaceURI() == NSDSig
+	return e.Tag == local && e.NamespaceURI() == cefact.NSDSig
 }
 
 func countSignatures(e *etree.Element) int {
@@ -182,8 +180,8 @@ type VerifyOptions struct {
 	CurrentTime time.Time
 	// KeyUsages are the extended key usages accepted; empty means any.
 	KeyUsages []x509.ExtKeyUsage
-	// Limits bound the input as for Decode.
-	Limits DecodeOptions
+	// Limits bound the input as for cefact.Decode.
+	Limits cefact.DecodeOptions
 }
 
 // Verified is the outcome of a successful Verify.
@@ -200,9 +198,10 @@ type Verified struct {
 	Method string
 }
 
-// Decode decodes the verified content as a certificate.
-func (v *Verified) Decode(opts *DecodeOptions) (*Document, error) {
-	return Unmarshal(v.Content, opts)
+// Decode decodes the verified content as a certificate, with
+// cefact.Unmarshal.
+func (v *Verified) Decode(opts *cefact.DecodeOptions) (*cefact.Document, error) {
+	return cefact.Unmarshal(v.Content, opts)
 }
 
 // Verify checks the enveloped XML signature of an SPS document read from
@@ -211,17 +210,15 @@ func (v *Verified) Decode(opts *DecodeOptions) (*Document, error) {
 // whose transforms are the enveloped-signature transform and at most one
 // canonicalization; anything else is rejected as ErrSignatureShape, which
 // closes the door to signature-wrapping attacks. The certificate chain in
-// KeyInfo must lead to a root at opts.CurrentTime.
+// KeyInfo must lead to a root at opts.CurrentTime. Input over
+// opts.Limits, or with a DOCTYPE, fails with a *cefact.DecodeError before
+// any signature processing.
 func Verify(r io.Reader, opts *VerifyOptions) (*Verified, error) {
 	if opts == nil || opts.Roots == nil {
 		return nil, sigErr("verify", errors.New("no trust roots"))
 	}
-	maxBytes, maxDepth, maxElems := opts.Limits.limits()
-	data, err := readLimited(r, maxBytes)
+	data, err := cefact.ReadChecked(r, &opts.Limits)
 	if err != nil {
-		return nil, err
-	}
-	if _, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil); err != nil {
 		return nil, err
 	}
 	doc := etree.NewDocument()

@@ -1,4 +1,4 @@
-package cefact
+package xmlsig
 
 import (
 	"bytes"
@@ -20,9 +20,34 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecertkit/ecertkit/cefact"
+	"github.com/ecertkit/ecertkit/ecert"
 	"github.com/ecertkit/ecertkit/internal/testtool"
 	"github.com/ecertkit/ecertkit/signer/testpki"
 )
+
+func goodSamples(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob(testtool.Testdata("good_*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no good samples: %v", err)
+	}
+	return files
+}
+
+func readSample(t testing.TB, path string) *ecert.Certificate {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := ecert.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 func TestVerifyIntercomSigned(t *testing.T) {
 	path := filepath.Join(testtool.Shared(t, "cefact/samples"), "intercom-SPSCertificate-signed.xml")
@@ -78,7 +103,7 @@ func TestSignVerify(t *testing.T) {
 		t.Run(kt.String(), func(t *testing.T) {
 			p := testpki.MustNew(testpki.Options{SealKey: kt})
 			c := readSample(t, goodSamples(t)[0])
-			xml, err := Marshal(c)
+			xml, err := cefact.Marshal(c)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +128,7 @@ func TestSignVerify(t *testing.T) {
 
 func signedSample(t *testing.T, p *testpki.PKI) (plain, signed []byte) {
 	t.Helper()
-	plain, err := Marshal(readSample(t, testtool.Testdata("good_sps_phyto.json")))
+	plain, err := cefact.Marshal(readSample(t, testtool.Testdata("good_sps_phyto.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +212,7 @@ func TestSignRejects(t *testing.T) {
 		t.Errorf("signing a signed document: %v", err)
 	}
 	ed := testpki.MustNew(testpki.Options{SealKey: testpki.Ed25519})
-	plain, _ := Marshal(readSample(t, testtool.Testdata("good_iso9001.json")))
+	plain, _ := cefact.Marshal(readSample(t, testtool.Testdata("good_iso9001.json")))
 	if err := Sign(context.Background(), io.Discard, bytes.NewReader(plain), ed.SealSigner(), nil); !errors.Is(err, ErrUnsupportedKey) {
 		t.Errorf("Ed25519: %v", err)
 	}
@@ -223,7 +248,7 @@ func (s rawECSigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, e
 
 func TestSignRawECDSASigner(t *testing.T) {
 	p := testpki.MustNew(testpki.Options{SealKey: testpki.ECDSAP256})
-	plain, _ := Marshal(readSample(t, testtool.Testdata("good_iso9001.json")))
+	plain, _ := cefact.Marshal(readSample(t, testtool.Testdata("good_iso9001.json")))
 	var signed bytes.Buffer
 	if err := Sign(context.Background(), &signed, bytes.NewReader(plain), rawECSigner{p.SealKey, p.SealChain()}, nil); err != nil {
 		t.Fatal(err)

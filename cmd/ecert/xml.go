@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ecertkit/ecertkit/cefact"
+	"github.com/ecertkit/ecertkit/cefact/xmlsig"
 	"github.com/ecertkit/ecertkit/signer"
 	"github.com/ecertkit/ecertkit/signer/signers"
 )
@@ -163,7 +164,7 @@ func init() {
 			}
 			defer signer.Close(s)
 			var signed bytes.Buffer
-			if err := cefact.Sign(ctx, &signed, bytes.NewReader(data), s, nil); err != nil {
+			if err := xmlsig.Sign(ctx, &signed, bytes.NewReader(data), s, nil); err != nil {
 				return fail(e, exitUsage, "xml sign: %s: %v", args[0], err)
 			}
 			if err := xmlWriteOut(e, f.out, func(w io.Writer) error { _, err := w.Write(signed.Bytes()); return err }); err != nil {
@@ -217,9 +218,9 @@ func init() {
 			if err != nil {
 				return fail(e, exitUsage, "xml verify: %v", err)
 			}
-			v, err := cefact.Verify(bytes.NewReader(data), &cefact.VerifyOptions{Roots: roots, CurrentTime: at})
+			v, err := xmlsig.Verify(bytes.NewReader(data), &xmlsig.VerifyOptions{Roots: roots, CurrentTime: at})
 			if err != nil {
-				var se *cefact.SignatureError
+				var se *xmlsig.SignatureError
 				if errors.As(err, &se) {
 					fmt.Fprintf(e.stdout, "%s: signature INVALID: %v\n", args[0], se.Err)
 					return exitNo
