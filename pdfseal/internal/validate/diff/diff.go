@@ -770,6 +770,8 @@ func (a *analysis) catalog(n int, oldO, newO pdf.Object) {
 			a.acroForm(od["AcroForm"], nd["AcroForm"], n)
 		case "Metadata":
 			a.add(Change{Class: None, Object: n, What: "XMP metadata replaced"})
+		case "Version":
+			a.add(Change{Class: None, Object: n, What: "PDF version declared"})
 		default:
 			other = append(other, k)
 		}
@@ -802,7 +804,10 @@ func (a *analysis) acroForm(oldO, newO pdf.Object, n int) {
 		case "SigFlags":
 			a.add(Change{Class: None, Object: n, What: "signature flags set"})
 		case "DR", "DA":
-			a.add(Change{Class: FormFilling, Object: n, What: "form default resources or appearance changed"})
+			// Defaults for building field appearances: nothing shows
+			// differently until a widget's appearance changes, which is
+			// judged on its own.
+			a.add(Change{Class: None, Object: n, What: "form default resources or appearance updated"})
 		default:
 			other = append(other, k)
 		}
@@ -910,6 +915,10 @@ func (a *analysis) page(n int, rl role, oldO, newO pdf.Object) {
 	for _, k := range a.changedKeys(od, nd) {
 		if k == "Annots" {
 			a.annotList(od["Annots"], nd["Annots"], rl.page, n)
+			continue
+		}
+		if k == "Tabs" { // tab order of the page's fields
+			a.add(Change{Class: None, Object: n, What: rl.label + ": tab order set"})
 			continue
 		}
 		other = append(other, k)

@@ -113,6 +113,8 @@ func TestRevision(t *testing.T) {
 			6: "<< /Fields [7 0 R 8 0 R 12 0 R] /SigFlags 3 >>", 3: strings.Replace(baseObjs[3], "30 0 R]", "30 0 R 12 0 R]", 1),
 			12: "<< /FT /Sig /T (TS) /V 13 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R >>",
 			13: "<< /Type /DocTimeStamp /SubFilter /ETSI.RFC3161 /ByteRange [0 1 2 3] /Contents <00> >>"}, nil, DSS, false, "a document timestamp"},
+		{"harmless updates", map[int]string{1: "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /Version /2.0 >>", 6: "<< /Fields [7 0 R 8 0 R] /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 5 0 R >> >> >>",
+			3: strings.Replace(baseObjs[3], "/Type /Page", "/Type /Page /Tabs /S", 1)}, nil, None, false, "tab order set"},
 		{"catalog open action", map[int]string{1: "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R /OpenAction << /S /JavaScript /JS (x) >> >>"}, nil, Other, false, "document catalog: /OpenAction changed"},
 		{"catalog replaced by a non-catalog", map[int]string{1: "<< /Type /Pages >>"}, nil, Other, false, "document catalog"},
 	}
