@@ -38,6 +38,7 @@ func levelOf(t testing.TB, data []byte) Level {
 }
 
 func TestExtend(t *testing.T) {
+	t.Parallel()
 	f := newLTVFixture(t)
 	tsa := &TSA{URL: f.tsa.URL}
 	bb := sealBytes(t, sealTestPDF(1), f.signer(), SealOptions{})
@@ -102,6 +103,7 @@ func TestExtend(t *testing.T) {
 }
 
 func TestExtendErrors(t *testing.T) {
+	t.Parallel()
 	f := newSealFixture(t, testpki.Options{})
 	ctx := context.Background()
 	var out bytes.Buffer
@@ -122,6 +124,7 @@ func TestExtendErrors(t *testing.T) {
 }
 
 func TestExtendInterop(t *testing.T) {
+	t.Parallel()
 	dir := testtool.Shared(t, "interop")
 	f := newSealFixture(t, testpki.Options{})
 	tsa := testsvc.StartOpenSSLTSA(t, f.pki, f.dir)

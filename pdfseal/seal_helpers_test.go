@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ecertkit/ecertkit/internal/testtool"
@@ -97,8 +96,6 @@ type pdfsigSig struct {
 	Raw                                     string
 }
 
-var pdfsigMu sync.Mutex
-
 // pdfsig runs poppler's pdfsig on data and parses its report.
 func (f *sealFixture) pdfsig(t testing.TB, data []byte) []pdfsigSig {
 	t.Helper()
@@ -108,9 +105,7 @@ func (f *sealFixture) pdfsig(t testing.TB, data []byte) []pdfsigSig {
 	if err := os.WriteFile(file, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pdfsigMu.Lock()
 	out, _ := exec.Command("pdfsig", "-nssdir", "sql:"+nss, file).CombinedOutput()
-	pdfsigMu.Unlock()
 	parts := regexp.MustCompile(`(?m)^Signature #\d+:`).Split(string(out), -1)
 	var sigs []pdfsigSig
 	for _, p := range parts[1:] {

@@ -100,6 +100,7 @@ func flipInSignedRange(t testing.TB, data []byte) []byte {
 }
 
 func TestSealLevels(t *testing.T) {
+	t.Parallel()
 	f := newLTVFixture(t)
 	in := sealTestPDF(2)
 	for _, level := range []Level{LevelBB, LevelBT, LevelBLT, LevelBLTA} {
@@ -259,6 +260,7 @@ func dssItems(t testing.TB, r *pdf.Reader, dss pdf.Dict, key pdf.Name) [][]byte 
 }
 
 func TestSealCertification(t *testing.T) {
+	t.Parallel()
 	f := newSealFixture(t, testpki.Options{})
 	art := testAppearance(t)
 	second, err := f.pki.Issue(testpki.LeafOptions{CommonName: "Approving Inspector"})
@@ -341,6 +343,7 @@ func testAppearance(t testing.TB) *Appearance {
 }
 
 func TestSealVisibleRendered(t *testing.T) {
+	t.Parallel()
 	testtool.Need(t, "pdftoppm")
 	f := newSealFixture(t, testpki.Options{})
 	var pngBuf bytes.Buffer
@@ -422,6 +425,7 @@ func TestSealVisibleRendered(t *testing.T) {
 }
 
 func TestSealTwice(t *testing.T) {
+	t.Parallel()
 	f := newSealFixture(t, testpki.Options{})
 	other, err := f.pki.Issue(testpki.LeafOptions{CommonName: "Second Signer", KeyType: testpki.ECDSAP256})
 	if err != nil {
@@ -450,6 +454,7 @@ func TestSealTwice(t *testing.T) {
 }
 
 func TestSealKeyTypes(t *testing.T) {
+	t.Parallel()
 	f := newSealFixture(t, testpki.Options{})
 	for _, tc := range []struct {
 		name string
@@ -488,6 +493,7 @@ func TestSealKeyTypes(t *testing.T) {
 }
 
 func TestSealContentsSize(t *testing.T) {
+	t.Parallel()
 	f := newSealFixture(t, testpki.Options{})
 	out := sealBytes(t, sealTestPDF(1), f.signer(), SealOptions{})
 	_, ss := signatures(t, out)
@@ -501,6 +507,7 @@ func TestSealContentsSize(t *testing.T) {
 }
 
 func TestSealXrefStreamInput(t *testing.T) {
+	t.Parallel()
 	testtool.Need(t, "qpdf")
 	f := newSealFixture(t, testpki.Options{})
 	dir := t.TempDir()
@@ -522,6 +529,7 @@ func TestSealXrefStreamInput(t *testing.T) {
 }
 
 func TestSealInterop(t *testing.T) {
+	t.Parallel()
 	dir := testtool.Shared(t, "interop")
 	f := newSealFixture(t, testpki.Options{})
 	nss := f.nss(t)
@@ -584,6 +592,7 @@ func TestSealInterop(t *testing.T) {
 }
 
 func TestSealRenderedCertificate(t *testing.T) {
+	t.Parallel()
 	f := newSealFixture(t, testpki.Options{})
 	data, err := os.ReadFile(testtool.Testdata("good_ccc.json"))
 	if err != nil {
@@ -615,6 +624,7 @@ func (b brokenSigner) Sign(_ io.Reader, _ []byte, _ crypto.SignerOpts) ([]byte, 
 }
 
 func TestSealBadInput(t *testing.T) {
+	t.Parallel()
 	f := newSealFixture(t, testpki.Options{})
 	in := sealTestPDF(1)
 	ctx := context.Background()
@@ -668,6 +678,7 @@ func TestSealBadInput(t *testing.T) {
 }
 
 func TestSealServicesDown(t *testing.T) {
+	t.Parallel()
 	f := newSealFixture(t, testpki.Options{})
 	in := sealTestPDF(1)
 	dead := testsvc.DeadURL(t)
@@ -707,6 +718,7 @@ func TestSealServicesDown(t *testing.T) {
 }
 
 func TestSealRevocation(t *testing.T) {
+	t.Parallel()
 	rev := testsvc.NewRevocation(t)
 	f := newSealFixture(t, testpki.Options{OCSPURL: rev.OCSPURL, CRLURL: rev.CRLURL})
 	revoked, err := f.pki.Issue(testpki.LeafOptions{CommonName: "Revoked Seal"})
@@ -735,6 +747,7 @@ func TestSealRevocation(t *testing.T) {
 }
 
 func TestSealOCSPDown(t *testing.T) {
+	t.Parallel()
 	dead := testsvc.DeadURL(t)
 	f := newSealFixture(t, testpki.Options{OCSPURL: dead})
 	tsa := testsvc.StartOpenSSLTSA(t, f.pki, f.dir)
@@ -763,6 +776,7 @@ func TestSealOCSPDown(t *testing.T) {
 }
 
 func TestSigstoreTSA(t *testing.T) {
+	t.Parallel()
 	f := newSealFixture(t, testpki.Options{})
 	tsa := testsvc.StartSigstoreTSA(t)
 	out := sealBytes(t, sealTestPDF(1), f.signer(), SealOptions{Level: LevelBT, TSA: &TSA{URL: tsa.URL}})
@@ -796,6 +810,7 @@ func TestParseLevel(t *testing.T) {
 // The reservation grows when a signature outgrows it, and gives up with
 // ErrContentsTooSmall when it keeps growing.
 func TestSealReservationRetry(t *testing.T) {
+	t.Parallel()
 	in := sealTestPDF(1)
 	for _, tc := range []struct {
 		name    string
