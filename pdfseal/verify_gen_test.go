@@ -239,5 +239,4 @@ func emptySignedData(t *testing.T) []byte {
 	return ci
 }
 
-
 func base64Decode(dst, src []byte) (int, error) { return base64.StdEncoding.Decode(dst, src) }
