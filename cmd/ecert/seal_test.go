@@ -221,3 +221,60 @@ func TestSealPKCS11(t *testing.T) {
 		})
 	}
 }
+
+// TestIssueLevels is the acceptance check at every level against a local
+// TSA (sigstore's timestamp-server with the test PKI's TSA key) and OCSP
+// responder (openssl ocsp).
+func TestIssueLevels(t *testing.T) {
+	rev := testsvc.NewRevocation(t)
+	p, err := testpki.New(testpki.Options{OCSPURL: rev.OCSPURL, CRLURL: rev.CRLURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := p.WriteFiles(dir); err != nil {
+		t.Fatal(err)
+	}
+	rev.Start(t, p, dir)
+	tsa := testsvc.StartSigstoreTSAWithKey(t, p, dir)
+	testtool.Need(t, "certutil", "pdfsig", "mutool")
+	nss := filepath.Join(dir, "nss")
+	os.MkdirAll(nss, 0o755)
+	for _, args := range [][]string{
+		{"-N", "-d", "sql:" + nss, "--empty-password"},
+		{"-A", "-d", "sql:" + nss, "-n", "root", "-t", "C,C,C", "-i", filepath.Join(dir, testpki.FileRoot)},
+	} {
+		if o, err := exec.Command("certutil", args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil: %v %s", err, o)
+		}
+	}
+	for _, level := range []string{"B-T", "B-LT", "B-LTA"} {
+		t.Run(level, func(t *testing.T) {
+			out := filepath.Join(dir, level+".pdf")
+			code, stdout, stderr := runMain(t, "", "issue", sample("good_ccc.json"), "--signer", testpki.SealKeyURI(dir), "--level", level, "--tsa", tsa.URL, "-o", out)
+			if code != exitOK || !strings.Contains(stdout, "sealed ("+level+",") {
+				t.Fatalf("issue: %d\n%s%s", code, stdout, stderr)
+			}
+			rep := pdfsigOut(t, nss, out)
+			first := strings.SplitN(rep, "Signature #2", 2)[0]
+			for _, want := range []string{"Signature is Valid.", "Certificate is Trusted."} {
+				if !strings.Contains(first, want) {
+					t.Errorf("pdfsig lacks %q:\n%s", want, rep)
+				}
+			}
+			// B-T: the seal covers everything. B-LT, B-LTA: the DSS (and the
+			// document time-stamp) follow in revisions of their own.
+			if total := strings.Contains(first, "Total document signed"); total != (level == "B-T") {
+				t.Errorf("seal covers the whole document: %v at %s\n%s", total, level, rep)
+			}
+			// (pdfsig lists the document time-stamp without verifying it.)
+			if level == "B-LTA" && !strings.Contains(rep, "Signature Field Name: DocTimeStamp1") {
+				t.Errorf("no document time-stamp:\n%s", rep)
+			}
+			code, stdout, stderr = runMain(t, "", "verify", "--trust", filepath.Join(dir, testpki.FileRoot), out)
+			if code != exitOK {
+				t.Errorf("ecert verify: %d\n%s%s", code, stdout, stderr)
+			}
+		})
+	}
+}
