@@ -215,6 +215,21 @@ func (e *SignerError) Unwrap() error { return e.Err }
 // Seal reads in twice (to hash and to copy) and never holds it in memory;
 // it holds only the appended updates. Nothing is written to out until the
 // signature is complete: on error, out is untouched.
+//
+// Levels: B-T asks opts.TSA for a signature time-stamp (one probe request
+// first, to size /Contents). B-LT fetches OCSP responses (or CRLs) for the
+// signer's chain before signing, so a dead responder fails before the key
+// is used, and for the TSA's chain afterwards; they go into a DSS in a
+// revision after the signature's. B-LTA adds a document time-stamp after
+// the DSS. Because the DSS follows the signature, tools that report
+// whether a signature covers the whole file (pdfsig's "Total document
+// signed", mutool's "unchanged since signing") say the seal covers its
+// own revision at B-LT and B-LTA; that is how PAdES adds validation data.
+//
+// A failing TSA or responder gives a *ServiceError naming it; with
+// opts.Fallback the seal is made at the highest level still possible and
+// SealResult.Warnings says why. The context's deadline bounds everything,
+// and TSA.Timeout and Revocation.Timeout each request.
 func Seal(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, s signer.Signer, opts SealOptions) (*SealResult, error) {
 	res, err := seal(ctx, in, size, out, s, opts)
 	if err != nil {
