@@ -19,6 +19,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -48,9 +50,13 @@ func run(ctx context.Context) error {
 	dir := flag.String("dir", filepath.Join(os.TempDir(), "ecert-load"), "directory of the databases")
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
 	record := flag.Bool("record", true, "record every lookup as a check (batched)")
+	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (profiling the server under load)")
 	gogc := flag.Int("gogc", 400, "garbage collector target percentage (GOGC); the lookup allocates much short-lived memory")
 	flag.Parse()
 	debug.SetGCPercent(*gogc)
+	if *pprofAddr != "" {
+		go http.ListenAndServe(*pprofAddr, nil) // DefaultServeMux has net/http/pprof
+	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return err
 	}
