@@ -139,8 +139,12 @@ func (c *Certificate) Clone() *Certificate {
 // Canonical returns the canonical JSON form of the certificate: the bytes
 // that Digest hashes. See the package documentation for its definition.
 func (c *Certificate) Canonical() ([]byte, error) {
-	n := c.Clone()
-	normalize(reflect.ValueOf(n).Elem())
+	n := c
+	if !isNormal(reflect.ValueOf(c).Elem()) {
+		// Slow path: normalize a copy, leaving c as the caller made it.
+		n = c.Clone()
+		normalize(reflect.ValueOf(n).Elem())
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -154,6 +158,48 @@ var (
 	timeType = reflect.TypeOf(time.Time{})
 	textType = reflect.TypeOf(Text(nil))
 )
+
+// isNormal reports whether normalize would change nothing, so that the
+// common case (text already in NFC, times in UTC) skips the copy.
+func isNormal(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer:
+		return v.IsNil() || isNormal(v.Elem())
+	case reflect.Struct:
+		if v.Type() == timeType {
+			t := v.Interface().(time.Time)
+			return t.IsZero() || t.Location() == time.UTC
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if !isNormal(v.Field(i)) {
+				return false
+			}
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			if !isNormal(v.Index(i)) {
+				return false
+			}
+		}
+	case reflect.String:
+		return norm.NFC.IsNormalString(v.String())
+	case reflect.Map:
+		if v.IsNil() {
+			return true
+		}
+		if v.Len() == 0 {
+			return false // an empty map becomes nil
+		}
+		iter := v.MapRange()
+		for iter.Next() {
+			val := iter.Value().String()
+			if (v.Type() == textType && val == "") || !norm.NFC.IsNormalString(val) || !norm.NFC.IsNormalString(iter.Key().String()) {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // normalize puts strings in NFC, times in UTC and drops empty Text entries.
 func normalize(v reflect.Value) {

@@ -494,3 +494,49 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestCanonicalFastPath: a certificate that needs no normalization gives the
+// same bytes as its normalized copy, and Canonical never changes its input.
+func TestCanonicalFastPath(t *testing.T) {
+	c := load(t, "good_sps_phyto.json") // holds a +08:00 time: slow path
+	before := c.Clone()
+	slow, err := c.Canonical()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(before, c); d != "" {
+		t.Fatalf("Canonical changed its input:\n%s", d)
+	}
+	if c.IssueDate.Location() == time.UTC {
+		t.Fatal("sample should hold a non-UTC time")
+	}
+	n, err := ecert.Unmarshal(slow) // normalized: fast path
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, _ := n.Canonical()
+	if !bytes.Equal(slow, fast) {
+		t.Fatalf("fast and slow paths differ:\n%s\n%s", slow, fast)
+	}
+	// An empty map is dropped on both paths.
+	n.Extensions = map[string]string{}
+	if b, _ := n.Canonical(); !bytes.Equal(b, fast) {
+		t.Fatal("empty extensions map changed the canonical form")
+	}
+}
+
+func BenchmarkDigest(b *testing.B) {
+	for _, name := range []string{"good_iso9001.json", "good_ccc.json"} {
+		c := load(b, name)
+		c2, _ := c.Canonical()
+		n, _ := ecert.Unmarshal(c2)
+		b.Run(strings.TrimSuffix(name, ".json"), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := n.Digest(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
