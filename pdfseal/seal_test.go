@@ -857,3 +857,29 @@ func TestSealReservationRetry(t *testing.T) {
 		})
 	}
 }
+
+func TestSealOCSPSlow(t *testing.T) {
+	t.Parallel()
+	hanging := testsvc.HangingURL(t)
+	f := newSealFixture(t, testpki.Options{OCSPURL: hanging})
+	tsa := testsvc.StartOpenSSLTSA(t, f.pki, f.dir)
+	in := sealTestPDF(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	var buf bytes.Buffer
+	_, err := Seal(ctx, bytes.NewReader(in), int64(len(in)), &buf, f.signer(), SealOptions{Level: LevelBLT, TSA: &TSA{URL: tsa.URL}})
+	if el := time.Since(start); el > 3*time.Second {
+		t.Errorf("returned after %v", el)
+	}
+	var se *ServiceError
+	if !errors.As(err, &se) || se.Service != "OCSP" || se.URL != hanging || !errors.Is(err, context.DeadlineExceeded) || buf.Len() != 0 {
+		t.Errorf("slow OCSP: %v", err)
+	}
+	// Revocation.Timeout bounds each request without a context deadline.
+	start = time.Now()
+	_, err = Seal(context.Background(), bytes.NewReader(in), int64(len(in)), &buf, f.signer(), SealOptions{Level: LevelBLT, TSA: &TSA{URL: tsa.URL}, Revocation: Revocation{Timeout: 400 * time.Millisecond}})
+	if el := time.Since(start); el > 3*time.Second || !errors.As(err, &se) {
+		t.Errorf("OCSP timeout: %v after %v", err, el)
+	}
+}
