@@ -301,7 +301,7 @@ func (rv *Revocation) Start(t testing.TB, p *testpki.PKI, dir string, revoked ..
 		t.Fatal(err)
 	}
 	os.WriteFile(idx+".attr", []byte("unique_subject = no\n"), 0o644)
-	cmd := startProcess(t, "openssl", "ocsp", "-index", idx, "-port", fmt.Sprint(rv.ocspPort), // OpenSSL 3.0 takes a number only
+	cmd := startProcess(t, "openssl", "ocsp", "-index", idx, "-port", fmt.Sprint(rv.ocspPort), // OpenSSL 3.0 takes a port number only (and listens on all interfaces); clients use 127.0.0.1
 		"-rsigner", filepath.Join(dir, testpki.FileOCSPCert), "-rkey", filepath.Join(dir, testpki.FileOCSPKey),
 		"-CA", filepath.Join(dir, testpki.FileCA), "-ignore_err", "-nmin", "60")
 	// Wait with a real request: openssl ocsp serves one connection at a
