@@ -219,13 +219,11 @@ func (s *Signature) Sign(ctx context.Context, key crypto.Signer) error {
 	}
 	var sig []byte
 	var err error
-	_, pss := s.signerOpts.(*rsa.PSSOptions)
 	if cs, ok := key.(interface {
 		SignContext(context.Context, []byte, crypto.SignerOpts) ([]byte, error)
-	}); ok && !pss {
+	}); ok {
 		sig, err = cs.SignContext(ctx, msg, s.signerOpts)
 	} else {
-		// PSS needs a random source, which SignContext cannot be given.
 		if err = ctx.Err(); err == nil {
 			sig, err = key.Sign(rand.Reader, msg, s.signerOpts)
 		}
