@@ -21,12 +21,46 @@ func (r *Registry) LogSize(ctx context.Context) (uint64, error) {
 	return n, nil
 }
 
+// cacheLevel is the lowest tree level whose nodes are cached in memory:
+// they are shared by many proofs, few (one per 2^cacheLevel leaves) and,
+// being perfect subtrees, never change.
+const cacheLevel = 8
+
+// maxCachedNodes bounds the cache (32 MiB of hashes at most).
+const maxCachedNodes = 1 << 20
+
 func (r *Registry) nodes(ctx context.Context, levels []uint, idx []uint64) ([][]byte, error) {
-	ids := make([]uint64, len(levels))
+	out := make([][]byte, len(levels))
+	var ids []uint64
+	var at []int
 	for i := range levels {
-		ids[i] = store.NodeID(levels[i], idx[i])
+		id := store.NodeID(levels[i], idx[i])
+		if levels[i] >= cacheLevel {
+			if h, ok := r.nodeCache.Load(id); ok {
+				out[i] = bytes.Clone(h.([]byte))
+				continue
+			}
+		}
+		ids = append(ids, id)
+		at = append(at, i)
 	}
-	return r.st.Nodes(ctx, ids)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	hs, err := r.st.Nodes(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for j, h := range hs {
+		i := at[j]
+		out[i] = h
+		if levels[i] >= cacheLevel && r.cachedNodes.Load() < maxCachedNodes {
+			if _, loaded := r.nodeCache.LoadOrStore(ids[j], bytes.Clone(h)); !loaded {
+				r.cachedNodes.Add(1)
+			}
+		}
+	}
+	return out, nil
 }
 
 // Root returns the root hash of the log at size (which must not exceed

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -54,6 +55,9 @@ var ErrNoSigner = errors.New("registry: no log signer configured")
 type Registry struct {
 	st   store.Store
 	opts Options
+
+	nodeCache   sync.Map // upper tree nodes: store.NodeID -> hash
+	cachedNodes atomic.Int64
 
 	mu   sync.Mutex
 	tree *tlog.Tree // cache of the log's right border at tree.Size()
