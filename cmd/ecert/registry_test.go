@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/ecertkit/ecertkit/registry/postgres/pgtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,7 +167,7 @@ func mustDigest(t *testing.T, c *ecert.Certificate) string {
 // The same commands on PostgreSQL (skipped without ECERT_TEST_POSTGRES,
 // failing in CI).
 func TestRegistryCommandsPostgres(t *testing.T) {
-	db := registrytest.PostgresDSN(t)
+	db := pgtest.DSN(t)
 	jsonl := filepath.Join(t.TempDir(), "certs.jsonl")
 	v1, v2 := writeJSONL(t, jsonl, 120)
 	if code, out, errs := runMain(t, "", "registry", "import", "--db", db, jsonl); code != exitOK || !strings.Contains(out, "121 certificate versions") {

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"github.com/ecertkit/ecertkit/registry/postgres/pgtest"
 	"testing"
 
 	"github.com/ecertkit/ecertkit/registry"
@@ -9,7 +10,7 @@ import (
 	"github.com/ecertkit/ecertkit/registry/registrytest"
 )
 
-func testDSN(t testing.TB) string { return registrytest.PostgresDSN(t) }
+func testDSN(t testing.TB) string { return pgtest.DSN(t) }
 
 func TestConformance(t *testing.T) {
 	registrytest.Run(t, func(t *testing.T, opts registry.Options) *registry.Registry {

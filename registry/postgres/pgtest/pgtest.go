@@ -1,4 +1,8 @@
-package registrytest
+// Package pgtest gives tests a PostgreSQL database of their own: a fresh
+// schema on the server named by ECERT_TEST_POSTGRES, dropped when the test
+// ends. It lives beside the postgres back end so that the conformance
+// suite (registrytest) does not link the PostgreSQL driver.
+package pgtest
 
 import (
 	"context"
@@ -17,10 +21,10 @@ import (
 // PostgreSQL server for tests (test.sh sets it to the local server).
 const EnvPostgres = "ECERT_TEST_POSTGRES"
 
-// PostgresDSN returns a DSN whose search_path is a fresh schema, dropped
+// DSN returns a DSN whose search_path is a fresh schema, dropped
 // when the test ends. Without ECERT_TEST_POSTGRES, or when the server
 // cannot be reached, the test is skipped, or fails when CI=true.
-func PostgresDSN(t testing.TB) string {
+func DSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(EnvPostgres)
 	if dsn == "" {
