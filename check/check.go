@@ -130,8 +130,8 @@ func PDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Result,
 		return nil, fmt.Errorf("check: %w", err)
 	}
 	res.Report = rep
-	res.signature(ctx, opts.Registry, rep)
 	if rep.Certificate == nil {
+		res.signature(ctx, opts.Registry, rep, "")
 		res.Contents = PartResult{Fail, "The PDF holds no certificate data covered by an intact seal, so its contents cannot be compared with the registry."}
 		res.Status = PartResult{Indeterminate, "Without sealed certificate data the registry cannot be asked."}
 		res.finish()
@@ -144,6 +144,7 @@ func PDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Result,
 	var nf *registry.NotFoundError
 	switch {
 	case errors.As(err, &nf) || errors.Is(err, registry.ErrNotFound):
+		res.signature(ctx, opts.Registry, rep, "")
 		res.Contents = PartResult{Fail, fmt.Sprintf("The registry has no certificate numbered %s: the certificate may be counterfeit.", c.Number)}
 		res.Status = PartResult{Fail, "An unknown number has no status."}
 		res.finish()
@@ -151,6 +152,9 @@ func PDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Result,
 	case err != nil:
 		return nil, fmt.Errorf("check: registry: %w", err)
 	}
+	// The registry's record of the issuing body is the authority on whose
+	// seals may seal this number, not the body the PDF names.
+	res.signature(ctx, opts.Registry, rep, cr.BodyID)
 	res.Registry = cr
 	res.contents(c, cr)
 	res.status(cr)
@@ -158,8 +162,10 @@ func PDF(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Result,
 	return res, nil
 }
 
-// signature decides part 1 from the report and the body's seal certificates.
-func (res *Result) signature(ctx context.Context, reg *registry.Registry, rep *pdfseal.Report) {
+// signature decides part 1 from the report and the seal certificates of
+// the issuing body bodyID (the registry's; empty when the registry has no
+// record, and then the body named in the PDF).
+func (res *Result) signature(ctx context.Context, reg *registry.Registry, rep *pdfseal.Report, bodyID string) {
 	var sig *pdfseal.SignatureReport
 	if rep.Certificate != nil {
 		for i := range rep.Signatures {
@@ -181,6 +187,9 @@ func (res *Result) signature(ctx context.Context, reg *registry.Registry, rep *p
 		return
 	}
 	c := rep.Certificate.Certificate
+	if bodyID == "" {
+		bodyID = c.IssuingBody.ID
+	}
 	at := sig.ClaimedTime
 	for _, ts := range sig.Timestamps {
 		if ts.Valid && !ts.Time.IsZero() {
@@ -191,8 +200,8 @@ func (res *Result) signature(ctx context.Context, reg *registry.Registry, rep *p
 	if at.IsZero() {
 		at = res.Time
 	}
-	if _, err := reg.CheckSeal(ctx, c.IssuingBody.ID, sig.Signer.Certificate, at); err != nil {
-		res.Signature = PartResult{Fail, fmt.Sprintf("The seal is intact, but the sealing certificate (%s) is not a seal of the issuing body %s: %v.", sig.Signer.Subject, c.IssuingBody.ID, err)}
+	if _, err := reg.CheckSeal(ctx, bodyID, sig.Signer.Certificate, at); err != nil {
+		res.Signature = PartResult{Fail, fmt.Sprintf("The seal is intact, but the sealing certificate (%s) is not a seal of the issuing body %s: %v.", sig.Signer.Subject, bodyID, err)}
 		return
 	}
 	res.Signature = PartResult{Pass, fmt.Sprintf("Sealed by %s, a registered seal of %s; the seal is intact and trusted.", sig.Signer.Subject, c.IssuingBody.Name.In("en"))}

@@ -211,3 +211,31 @@ func TestUnsealedPDF(t *testing.T) {
 		t.Errorf("unsealed PDF: %s %s %s", res.Verdict, res.Failed, res.Explanation)
 	}
 }
+
+// A PDF that names another (registered) body and carries that body's seal
+// does not pass for a number the registry records for the first body: the
+// registry's body decides whose seals count.
+func TestSealOfAnotherBodyFailsSignature(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	other, err := f.pki.Issue(testpki.LeafOptions{CommonName: "Other Body Seal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.reg.RegisterBody(ctx, registry.Body{ID: "OTHER-BODY", Name: ecert.Text{"en": "Other Body"}, Country: "CN", Status: registry.BodyActive}, registry.Change{Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.reg.AddSealCert(ctx, "OTHER-BODY", other.Cert, registry.Change{Actor: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	forged := f.v1.Clone()
+	forged.IssuingBody.ID = "OTHER-BODY"
+	var pdf, out bytes.Buffer
+	if err := pdfseal.Render(ctx, forged, &pdf, pdfseal.RenderOptions{Fonts: fonts(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pdfseal.Seal(ctx, bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), &out, other.Signer(), pdfseal.SealOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want(t, f.check(t, out.Bytes(), true), check.Fail, check.PartSignature, "not a seal of the issuing body "+f.v1.IssuingBody.ID)
+}
