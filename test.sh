@@ -53,9 +53,9 @@ if [ -n "$unformatted" ]; then
 fi
 echo "test.sh: go vet"
 go vet ./...
-echo "test.sh: go test -race"
-go test -race -timeout 20m "$@" ./...
 if [ -f bench/go.mod ]; then
   echo "test.sh: bench module (compile and vet only)"
   (cd bench && go vet ./... && go test -run '^$' ./...)
 fi
+echo "test.sh: go test -race"
+go test -race -timeout 20m "$@" ./...
