@@ -1,6 +1,6 @@
 // Package cefact reads and writes UN/CEFACT SPS e-certificates: the
 // rsm:SPSCertificate XML message (release 17A, the version that the IPPC
-// ePhyto hub, EU TRACES NT and national e-cert systems exchange), its
+// ePhyto hub, EU TRACES NT and national e-cert systems exchange), and its
 // rsm:SPSAcknowledgement receipt. Enveloped XML signatures over both are
 // in the subpackage cefact/xmlsig, so that this package depends only on
 // the standard library, golang.org/x and etree.
