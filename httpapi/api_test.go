@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"database/sql"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -536,5 +538,43 @@ func TestLookupsRecorded(t *testing.T) {
 	e.st.DB().QueryRow(`SELECT COUNT(*) FROM checks WHERE failed_part = 'unknown-number' AND number = 'NO-SUCH'`).Scan(&unknown)
 	if unknown != 1 {
 		t.Errorf("unknown number recorded %d times", unknown)
+	}
+}
+
+func TestListenAndServeStopsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	done := make(chan error, 1)
+	go func() { done <- httpapi.ListenAndServe(ctx, addr, h, httpapi.ListenOptions{GenerateCert: true}) }()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: 5 * time.Second}
+	var resp *http.Response
+	for i := 0; i < 50; i++ {
+		if resp, err = client.Get("https://" + addr + "/"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "ok" || resp.TLS == nil {
+		t.Fatalf("got %q, TLS %v", body, resp.TLS != nil)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not stop with its context")
 	}
 }

@@ -17,13 +17,11 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	_ "modernc.org/sqlite"
@@ -127,47 +125,17 @@ func run(ctx context.Context, args []string) error {
 }
 
 // serve runs the server until ctx ends, over HTTPS when a certificate is
-// given or generated.
+// given or generated, asking for client certificates under clientCA.
 func serve(ctx context.Context, addr string, h http.Handler, certFile, keyFile string, generate bool, clientCA string, log *slog.Logger) error {
-	srv := httpapi.NewServer(addr, h, httpapi.ServerOptions{ErrorLog: log})
-	if certFile != "" || generate {
-		var pool *x509.CertPool
-		if clientCA != "" {
-			roots, err := pdfseal.LoadRoots(clientCA)
-			if err != nil {
-				return err
-			}
-			pool = roots
-		}
-		cert, err := httpapi.LoadCert(certFile, keyFile)
-		if generate {
-			host, _, _ := net.SplitHostPort(addr)
-			cert, _, _, err = httpapi.GenerateCert("localhost", host)
-		}
+	var pool *x509.CertPool
+	if clientCA != "" {
+		roots, err := pdfseal.LoadRoots(clientCA)
 		if err != nil {
 			return err
 		}
-		srv.TLSConfig = httpapi.TLSConfig(cert, pool)
+		pool = roots
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	log.Info("listening", "addr", ln.Addr().String(), "tls", srv.TLSConfig != nil)
-	errc := make(chan error, 1)
-	go func() {
-		if srv.TLSConfig != nil {
-			errc <- srv.ServeTLS(ln, "", "")
-		} else {
-			errc <- srv.Serve(ln)
-		}
-	}()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return httpapi.ListenAndServe(ctx, addr, h, httpapi.ListenOptions{
+		CertFile: certFile, KeyFile: keyFile, GenerateCert: generate, ClientCAs: pool, Logger: log,
+	})
 }
