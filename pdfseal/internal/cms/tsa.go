@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/digitorus/timestamp"
@@ -80,7 +81,7 @@ func (c *TSAClient) Stamp(ctx context.Context, digest []byte, h crypto.Hash) (*T
 	if int64(len(data)) > max {
 		return nil, fmt.Errorf("response larger than %d bytes", max)
 	}
-	ts, err := timestamp.ParseResponse(data)
+	ts, err := parseTSResponse(data)
 	if err != nil {
 		return nil, fmt.Errorf("bad response: %w", err)
 	}
@@ -94,4 +95,15 @@ func (c *TSAClient) Stamp(ctx context.Context, digest []byte, h crypto.Hash) (*T
 		return nil, errors.New("the token carries no TSA certificate")
 	}
 	return &Timestamp{Token: ts.RawToken, Time: ts.Time, TS: ts}, nil
+}
+
+// parseMu serializes timestamp.ParseResponse: the BER converter of
+// github.com/digitorus/pkcs7 that it calls keeps its nesting depth in a
+// package variable (ber.go, encodeIndent), so concurrent parses race.
+var parseMu sync.Mutex
+
+func parseTSResponse(data []byte) (*timestamp.Timestamp, error) {
+	parseMu.Lock()
+	defer parseMu.Unlock()
+	return timestamp.ParseResponse(data)
 }
