@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +28,10 @@ import (
 	"github.com/ecertkit/ecertkit/httpapi/issuing"
 	"github.com/ecertkit/ecertkit/internal/testtool"
 )
+
+// runID numbers the certificates that tests issue in the shared demo
+// system, which lives for the whole test binary.
+var runID atomic.Int64
 
 const (
 	numCCC   = "2024010703123456"
@@ -272,7 +278,7 @@ func tamper(t *testing.T, pdf []byte) []byte {
 func TestIssuingAPI(t *testing.T) {
 	base, d := start(t)
 	iso := loadSample(t, "good_iso9001.json")
-	iso.Number = "00124Q39999R0M"
+	iso.Number = fmt.Sprintf("00124Q39%03dR0M", runID.Add(1)) // unique per run, so -count=N works
 	js, _ := json.Marshal(iso)
 
 	// writes without a token: 401; with another body's token: 403
@@ -463,13 +469,14 @@ func TestSOAPPullValidates(t *testing.T) {
 func TestIssuingIdempotent(t *testing.T) {
 	base, d := start(t)
 	c := loadSample(t, "good_iso9001.json")
-	c.Number = "00124Q38888R0M"
+	n := runID.Add(1)
+	c.Number = fmt.Sprintf("00124Q38%03dR0M", n) // unique per run, so -count=N works
 	js, _ := json.Marshal(c)
 	var first issuing.Result
 	for i, want := range []int{201, 200} {
 		req, _ := http.NewRequest("POST", base+"/issuing/certificates", bytes.NewReader(js))
 		req.Header.Set("Authorization", "Bearer "+d.Tokens["cqc-operator"])
-		req.Header.Set("Idempotency-Key", "order-4711")
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("order-4711-%d", n))
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
