@@ -49,6 +49,17 @@ func VerdictOf(res *check.Result) *Verdict {
 		}
 	}
 	v.ReasonsZH = reasonsZH(v)
+	if res.Report != nil {
+		word := map[check.Verdict]string{check.Pass: "通过", check.Fail: "不通过", check.Indeterminate: "无法确定"}
+		for _, p := range []struct {
+			name string
+			r    check.PartResult
+		}{{"电子签章", res.Signature}, {"内容与登记一致", res.Contents}, {"证书状态", res.Status}} {
+			if w := word[p.r.Verdict]; w != "" {
+				v.ReasonsZH = append(v.ReasonsZH, p.name+"："+w)
+			}
+		}
+	}
 	return v
 }
 
