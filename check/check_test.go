@@ -6,15 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ecertkit/ecertkit/check"
 	"github.com/ecertkit/ecertkit/ecert"
+	"github.com/ecertkit/ecertkit/ecerttest"
 	"github.com/ecertkit/ecertkit/pdfseal"
 	"github.com/ecertkit/ecertkit/registry"
-	"github.com/ecertkit/ecertkit/registry/memory"
 	"github.com/ecertkit/ecertkit/signer/testpki"
 )
 
@@ -35,46 +34,8 @@ func loadCert(t testing.TB, name string) *ecert.Certificate {
 	return nil
 }
 
-var fontOnce struct {
-	sync.Once
-	fonts []*pdfseal.Font
-	err   error
-}
-
-func fonts(t testing.TB) []*pdfseal.Font {
-	fontOnce.Do(func() {
-		for _, p := range pdfseal.DefaultFontPaths() {
-			f, err := pdfseal.LoadFont(p)
-			if err == nil {
-				fontOnce.fonts = []*pdfseal.Font{f}
-				return
-			}
-			fontOnce.err = err
-		}
-	})
-	if fontOnce.fonts == nil {
-		t.Skipf("no CJK font (fonts-wqy-zenhei): %v", fontOnce.err)
-	}
-	return fontOnce.fonts
-}
-
-// sealed renders and seals c with the PKI's seal key.
-func sealed(t testing.TB, p *testpki.PKI, c *ecert.Certificate) []byte {
-	t.Helper()
-	ctx := context.Background()
-	var pdf bytes.Buffer
-	if err := pdfseal.Render(ctx, c, &pdf, pdfseal.RenderOptions{Fonts: fonts(t)}); err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if _, err := pdfseal.Seal(ctx, bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), &out, p.SealSigner(), pdfseal.SealOptions{Certify: 1}); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
-}
-
 type fixture struct {
-	pki *testpki.PKI
+	pki *ecerttest.PKI
 	reg *registry.Registry
 	v1  *ecert.Certificate
 	pdf []byte
@@ -83,22 +44,16 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	p := testpki.MustNew(testpki.Options{})
-	reg := memory.New(registry.Options{})
-	t.Cleanup(func() { reg.Close() })
+	pki := ecerttest.NewPKI(t)
 	v1 := loadCert(t, "good_ccc.json")
-	b := v1.IssuingBody
-	if _, err := reg.RegisterBody(ctx, registry.Body{ID: b.ID, Name: b.Name, Country: b.Country, Status: registry.BodyActive}, registry.Change{Actor: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.AddSealCert(ctx, b.ID, p.Seal, registry.Change{Actor: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := reg.Issue(ctx, v1, registry.Change{Actor: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{pki: p, reg: reg, v1: v1, pdf: sealed(t, p, v1), now: time.Now()}
+	reg := ecerttest.Registry(t, pki, v1)
+	return &fixture{pki: pki, reg: reg, v1: v1, pdf: sealed(t, pki, v1), now: time.Now()}
+}
+
+// sealed renders c and seals it as a certification (P=1) with the PKI's seal key.
+func sealed(t testing.TB, p *ecerttest.PKI, c *ecert.Certificate) []byte {
+	t.Helper()
+	return ecerttest.Seal(t, p, c, pdfseal.SealOptions{Certify: 1})
 }
 
 func (f *fixture) check(t *testing.T, pdf []byte, roots bool) *check.Result {
@@ -185,11 +140,9 @@ func TestForeignSealFailsSignature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pdf, out bytes.Buffer
-	if err := pdfseal.Render(context.Background(), f.v1, &pdf, pdfseal.RenderOptions{Fonts: fonts(t)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pdfseal.Seal(context.Background(), bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), &out, leaf.Signer(), pdfseal.SealOptions{}); err != nil {
+	pdf := ecerttest.Render(t, f.v1)
+	var out bytes.Buffer
+	if _, err := pdfseal.Seal(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), &out, leaf.Signer(), pdfseal.SealOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want(t, f.check(t, out.Bytes(), true), check.Fail, check.PartSignature, "not a seal of the issuing body")
@@ -202,11 +155,7 @@ func TestNotAPDF(t *testing.T) {
 
 func TestUnsealedPDF(t *testing.T) {
 	f := setup(t)
-	var pdf bytes.Buffer
-	if err := pdfseal.Render(context.Background(), f.v1, &pdf, pdfseal.RenderOptions{Fonts: fonts(t)}); err != nil {
-		t.Fatal(err)
-	}
-	res := f.check(t, pdf.Bytes(), true)
+	res := f.check(t, ecerttest.Render(t, f.v1), true)
 	if res.Verdict != check.Fail || res.Failed != check.PartSignature {
 		t.Errorf("unsealed PDF: %s %s %s", res.Verdict, res.Failed, res.Explanation)
 	}
@@ -230,11 +179,9 @@ func TestSealOfAnotherBodyFailsSignature(t *testing.T) {
 	}
 	forged := f.v1.Clone()
 	forged.IssuingBody.ID = "OTHER-BODY"
-	var pdf, out bytes.Buffer
-	if err := pdfseal.Render(ctx, forged, &pdf, pdfseal.RenderOptions{Fonts: fonts(t)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pdfseal.Seal(ctx, bytes.NewReader(pdf.Bytes()), int64(pdf.Len()), &out, other.Signer(), pdfseal.SealOptions{}); err != nil {
+	pdf := ecerttest.Render(t, forged)
+	var out bytes.Buffer
+	if _, err := pdfseal.Seal(ctx, bytes.NewReader(pdf), int64(len(pdf)), &out, other.Signer(), pdfseal.SealOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	want(t, f.check(t, out.Bytes(), true), check.Fail, check.PartSignature, "not a seal of the issuing body "+f.v1.IssuingBody.ID)
