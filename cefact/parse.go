@@ -1,16 +1,14 @@
 package cefact
 
 import (
-	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/beevik/etree"
+	"github.com/ecertkit/ecertkit/cefact/internal/xmltok"
 )
 
 // Namespaces of the SPS e-certificate messages (UN/CEFACT release 17A,
@@ -24,7 +22,7 @@ const (
 	NSQDT             = "urn:un:unece:uncefact:data:Standard:QualifiedDataType:21"
 	NSDSig            = "http://www.w3.org/2000/09/xmldsig#"
 	NSXSI             = "http://www.w3.org/2001/XMLSchema-instance"
-	nsXML             = "http://www.w3.org/XML/1998/namespace"
+	nsXML             = xmltok.NSXML
 )
 
 // preferredPrefix is the prefix the package writes for each namespace it
@@ -135,7 +133,7 @@ func ReadChecked(r io.Reader, opts *DecodeOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil); err != nil {
+	if err := check(string(data), parseOptions{maxDepth: maxDepth, maxElems: maxElems}); err != nil {
 		return nil, err
 	}
 	return data, nil
@@ -184,8 +182,6 @@ func (t *nsTable) prefixFor(ns string) string {
 	return p
 }
 
-type scopeDecl struct{ prefix, uri string }
-
 // parseOptions configures parse.
 type parseOptions struct {
 	maxDepth, maxElems int
@@ -196,212 +192,213 @@ type parseOptions struct {
 	fragment bool
 }
 
-// parse reads XML with the protections of the package: UTF-8 only, no
-// DOCTYPE, bounded depth and element count. Comments and processing
-// instructions are dropped.
-func parse(data []byte, po parseOptions, ns *nsTable) (*tree, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		off := 0
-		for off < len(data) {
-			r, n := utf8.DecodeRune(data[off:])
-			if r == utf8.RuneError && n <= 1 {
-				break
-			}
-			off += n
-		}
-		return nil, &DecodeError{Offset: int64(off), Err: ErrInvalidUTF8}
+func (po parseOptions) tokOptions() xmltok.Options {
+	return xmltok.Options{MaxDepth: po.maxDepth, MaxElements: po.maxElems, Fragment: po.fragment, Implicit: po.implicit}
+}
+
+// decodeError turns a tokenizer error into a *DecodeError wrapping the
+// package's sentinel errors.
+func decodeError(err error, po parseOptions) error {
+	var te *xmltok.Error
+	if !errors.As(err, &te) {
+		return &DecodeError{Offset: -1, Err: err}
 	}
+	e := error(te)
+	switch {
+	case errors.Is(te.Err, xmltok.ErrDTD):
+		e = ErrDTD
+	case errors.Is(te.Err, xmltok.ErrInvalidUTF8):
+		e = ErrInvalidUTF8
+	case errors.Is(te.Err, xmltok.ErrTooDeep):
+		e = fmt.Errorf("%w: more than %d levels", ErrTooDeep, po.maxDepth)
+	case errors.Is(te.Err, xmltok.ErrTooManyElements):
+		e = fmt.Errorf("%w: more than %d", ErrTooManyElements, po.maxElems)
+	}
+	return &DecodeError{Offset: int64(te.Offset), Err: e}
+}
+
+// check reads a whole document with the protections of parse, without
+// building a tree.
+func check(src string, po parseOptions) error {
+	tk := xmltok.New(src, po.tokOptions())
+	for {
+		tok, err := tk.Next()
+		if err != nil {
+			return decodeError(err, po)
+		}
+		if tok.Kind == xmltok.EOF {
+			return nil
+		}
+	}
+}
+
+// parse reads XML with the protections of the package (UTF-8 only, no
+// DOCTYPE, bounded depth and element count; see cefact/internal/xmltok).
+// Comments and processing instructions are dropped, and so is white space
+// between child elements; the text of a leaf is kept whole.
+func parse(data []byte, po parseOptions, ns *nsTable) (*tree, error) {
+	return parseString(string(data), po, ns)
+}
+
+func parseString(src string, po parseOptions, ns *nsTable) (*tree, error) {
 	if ns == nil {
 		ns = newNSTable()
 	}
-	dec := xml.NewDecoder(bytes.NewReader(data))
-	dec.Strict = true
-	var scopes []scopeDecl
-	for p, u := range po.implicit {
-		scopes = append(scopes, scopeDecl{p, u})
-	}
-	lookup := func(prefix string) (string, bool) {
-		if prefix == "xml" {
-			return nsXML, true
-		}
-		for i := len(scopes) - 1; i >= 0; i-- {
-			if scopes[i].prefix == prefix {
-				return scopes[i].uri, true
-			}
-		}
-		if prefix == "" {
-			return "", true
-		}
-		return "", false
-	}
-	fail := func(err error) (*tree, error) {
-		return nil, &DecodeError{Offset: dec.InputOffset(), Err: err}
-	}
-	holder := etree.NewElement("fragment")
+	tk := xmltok.New(src, po.tokOptions())
+	b := newBuilder(src, ns)
 	type frame struct {
-		el         *etree.Element
-		rawSpace   string
-		rawLocal   string
-		scopeDepth int
-		kids       bool   // has child elements
-		ws         string // whitespace not yet attached
+		el    *etree.Element
+		start int    // first child in b.scratch
+		kids  bool   // has child elements
+		ws    string // whitespace not yet attached
 	}
-	var stack []frame
-	elems := 0
-	seenRoot := false
+	var (
+		stack []frame
+		top   []*etree.Element // top-level elements
+	)
 	for {
-		tok, err := dec.RawToken()
-		if err == io.EOF {
-			break
-		}
+		tok, err := tk.Next()
 		if err != nil {
-			return fail(err)
+			return nil, decodeError(err, po)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if len(stack) == 0 && seenRoot && !po.fragment {
-				return fail(errors.New("more than one root element"))
-			}
-			seenRoot = true
-			if len(stack) >= po.maxDepth {
-				return fail(fmt.Errorf("%w: more than %d levels", ErrTooDeep, po.maxDepth))
-			}
-			elems++
-			if elems > po.maxElems {
-				return fail(fmt.Errorf("%w: more than %d", ErrTooManyElements, po.maxElems))
-			}
-			if !goodName(t.Name) {
-				return fail(fmt.Errorf("bad element name %q", t.Name.Space+":"+t.Name.Local))
-			}
-			for _, a := range t.Attr {
-				if !goodName(a.Name) {
-					return fail(fmt.Errorf("bad attribute name %q", a.Name.Space+":"+a.Name.Local))
-				}
-			}
-			sd := len(scopes)
-			for _, a := range t.Attr {
-				switch {
-				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					scopes = append(scopes, scopeDecl{"", a.Value})
-				case a.Name.Space == "xmlns":
-					if a.Value == "" {
-						return fail(fmt.Errorf("empty namespace for prefix %q", a.Name.Local))
-					}
-					scopes = append(scopes, scopeDecl{a.Name.Local, a.Value})
-				}
-			}
-			uri, ok := lookup(t.Name.Space)
-			if !ok {
-				return fail(fmt.Errorf("element <%s:%s>: unbound prefix %q", t.Name.Space, t.Name.Local, t.Name.Space))
-			}
-			el := etree.NewElement(t.Name.Local)
-			el.Space = ns.prefixFor(uri)
-			for _, a := range t.Attr {
-				if (a.Name.Space == "" && a.Name.Local == "xmlns") || a.Name.Space == "xmlns" {
-					continue
-				}
-				key := a.Name.Local
-				if a.Name.Space != "" {
-					auri, ok := lookup(a.Name.Space)
-					if !ok {
-						return fail(fmt.Errorf("attribute %s:%s: unbound prefix %q", a.Name.Space, a.Name.Local, a.Name.Space))
-					}
-					key = ns.prefixFor(auri) + ":" + a.Name.Local
-				}
-				if el.SelectAttr(key) != nil {
-					return fail(fmt.Errorf("element <%s>: duplicate attribute %s", t.Name.Local, key))
-				}
-				el.CreateAttr(key, a.Value)
-			}
-			parent := holder
-			if len(stack) > 0 {
-				top := &stack[len(stack)-1]
-				parent = top.el
-				top.kids, top.ws = true, ""
-			}
-			parent.AddChild(el)
-			stack = append(stack, frame{el: el, rawSpace: t.Name.Space, rawLocal: t.Name.Local, scopeDepth: sd})
-		case xml.EndElement:
+		switch tok.Kind {
+		case xmltok.StartElement:
+			var el *etree.Element
 			if len(stack) == 0 {
-				return fail(fmt.Errorf("unexpected end tag </%s>", t.Name.Local))
+				el = etree.NewElement(tok.Name.Local)
+				el.Space = b.prefix(tok.Name.Space)
+				top = append(top, el)
+			} else {
+				el = b.element(b.prefix(tok.Name.Space), tok.Name.Local)
+				f := &stack[len(stack)-1]
+				f.kids, f.ws = true, ""
+				b.scratch = append(b.scratch, el)
 			}
-			top := stack[len(stack)-1]
-			if top.rawSpace != t.Name.Space || top.rawLocal != t.Name.Local {
-				return fail(fmt.Errorf("end tag </%s> does not match <%s>", t.Name.Local, top.rawLocal))
+			if len(tok.Attr) > 0 {
+				el.Attr = b.attrSlice(len(tok.Attr))
+				for _, a := range tok.Attr {
+					key := a.Name.Local
+					if a.Name.Space != "" {
+						key = b.prefix(a.Name.Space) + ":" + key
+					}
+					el.CreateAttr(key, a.Value)
+				}
 			}
-			if !top.kids && top.ws != "" {
-				top.el.AddChild(etree.NewText(top.ws))
-			}
-			scopes = scopes[:top.scopeDepth]
+			stack = append(stack, frame{el: el, start: len(b.scratch)})
+		case xmltok.EndElement:
+			f := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-		case xml.CharData:
-			if len(stack) == 0 {
-				if len(bytes.TrimSpace(t)) > 0 {
-					return fail(errors.New("text outside the root element"))
-				}
-				continue
+			if !f.kids && f.ws != "" {
+				b.scratch = append(b.scratch, b.text(f.ws))
 			}
+			if kids := b.scratch[f.start:]; len(kids) > 0 {
+				f.el.Child = b.tokenSlice(len(kids))
+				for _, k := range kids {
+					f.el.AddChild(k)
+				}
+				clear(kids)
+				b.scratch = b.scratch[:f.start]
+			}
+		case xmltok.CharData:
 			// Whitespace between child elements (indentation) is dropped;
 			// the text of a leaf is kept whole.
-			top := &stack[len(stack)-1]
-			if isSpace(t) {
-				if !top.kids {
-					top.ws += string(t)
+			f := &stack[len(stack)-1]
+			if isSpace(tok.Text) {
+				if !f.kids {
+					f.ws += tok.Text
 				}
 				continue
 			}
-			top.el.AddChild(etree.NewText(top.ws + string(t)))
-			top.ws = ""
-		case xml.Directive:
-			return fail(ErrDTD)
-		case xml.ProcInst:
-			if t.Target == "xml" {
-				if seenRoot {
-					return fail(errors.New("XML declaration after the start"))
+			b.scratch = append(b.scratch, b.text(f.ws+tok.Text))
+			f.ws = ""
+		case xmltok.EOF:
+			if po.fragment {
+				holder := etree.NewElement("fragment")
+				for _, el := range top {
+					holder.AddChild(el)
 				}
-				if enc := procInstParam(string(t.Inst), "encoding"); enc != "" && !strings.EqualFold(enc, "utf-8") {
-					return fail(fmt.Errorf("encoding %q: only UTF-8 is accepted", enc))
-				}
+				return &tree{root: holder, ns: ns, elems: tk.Elements()}, nil
 			}
-		case xml.Comment:
-			// dropped
+			return &tree{root: top[0], ns: ns, elems: tk.Elements()}, nil
 		}
 	}
-	if len(stack) != 0 {
-		return fail(fmt.Errorf("unexpected end of input inside <%s>", stack[len(stack)-1].rawLocal))
-	}
-	kids := holder.ChildElements()
-	if len(kids) == 0 {
-		return fail(errors.New("no root element"))
-	}
-	if po.fragment {
-		return &tree{root: holder, ns: ns, elems: elems}, nil
-	}
-	root := kids[0]
-	holder.RemoveChild(root)
-	return &tree{root: root, ns: ns, elems: elems}, nil
 }
 
-func procInstParam(s, name string) string {
-	i := strings.Index(s, name)
-	if i < 0 {
+// builder allocates the nodes of a parsed tree in blocks.
+type builder struct {
+	ns      *nsTable
+	uris    []string // recently mapped namespaces and their prefixes
+	pfx     []string
+	elems   []etree.Element
+	texts   []etree.CharData
+	toks    []etree.Token
+	attrs   []etree.Attr
+	scratch []etree.Token
+	block   int
+}
+
+func newBuilder(src string, ns *nsTable) *builder {
+	n := strings.Count(src, "<")
+	return &builder{ns: ns, block: min(n/2+8, 4096), scratch: make([]etree.Token, 0, 32)}
+}
+
+// prefix is ns.prefixFor with a cache: the namespaces of a document are
+// few, and equal URIs from the same declaration share their storage.
+func (b *builder) prefix(uri string) string {
+	if uri == "" {
 		return ""
 	}
-	s = strings.TrimLeft(s[i+len(name):], " \t\r\n")
-	if !strings.HasPrefix(s, "=") {
-		return ""
+	for i, u := range b.uris {
+		if u == uri {
+			return b.pfx[i]
+		}
 	}
-	s = strings.TrimLeft(s[1:], " \t\r\n")
-	if s == "" || (s[0] != '\'' && s[0] != '"') {
-		return ""
+	p := b.ns.prefixFor(uri)
+	if len(b.uris) < 16 {
+		b.uris = append(b.uris, uri)
+		b.pfx = append(b.pfx, p)
 	}
-	q := s[0]
-	s = s[1:]
-	if j := strings.IndexByte(s, q); j >= 0 {
-		return s[:j]
+	return p
+}
+
+func (b *builder) element(space, tag string) *etree.Element {
+	if len(b.elems) == cap(b.elems) {
+		b.elems = make([]etree.Element, 0, b.block)
 	}
-	return ""
+	b.elems = b.elems[:len(b.elems)+1]
+	e := &b.elems[len(b.elems)-1]
+	e.Space, e.Tag = space, tag
+	return e
+}
+
+func (b *builder) text(s string) *etree.CharData {
+	if len(b.texts) == cap(b.texts) {
+		b.texts = make([]etree.CharData, 0, b.block)
+	}
+	b.texts = b.texts[:len(b.texts)+1]
+	t := &b.texts[len(b.texts)-1]
+	t.Data = s
+	return t
+}
+
+// tokenSlice returns an empty slice with capacity n, so that n calls of
+// AddChild fill it without allocating.
+func (b *builder) tokenSlice(n int) []etree.Token {
+	if cap(b.toks)-len(b.toks) < n {
+		b.toks = make([]etree.Token, 0, max(n, 2*b.block))
+	}
+	l := len(b.toks)
+	b.toks = b.toks[:l+n]
+	return b.toks[l : l : l+n]
+}
+
+func (b *builder) attrSlice(n int) []etree.Attr {
+	if cap(b.attrs)-len(b.attrs) < n {
+		b.attrs = make([]etree.Attr, 0, max(n, 32))
+	}
+	l := len(b.attrs)
+	b.attrs = b.attrs[:l+n]
+	return b.attrs[l : l : l+n]
 }
 
 // uriOf returns the namespace of a canonical prefix.
@@ -432,17 +429,12 @@ func hasChildElements(e *etree.Element) bool {
 	return false
 }
 
-func isSpace(b []byte) bool {
-	for _, c := range b {
+func isSpace(b string) bool {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
 		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
 			return false
 		}
 	}
 	return true
-}
-
-// goodName rejects names that namespaces in XML forbid: an empty local
-// part or more than one colon.
-func goodName(n xml.Name) bool {
-	return n.Local != "" && !strings.Contains(n.Local, ":") && (n.Space == "" || !strings.Contains(n.Space, ":"))
 }

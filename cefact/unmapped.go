@@ -522,7 +522,7 @@ func (in *inserter) insert(steps []step, value string) error {
 		cur.CreateAttr(key, value)
 		return nil
 	}
-	ft, err := parse([]byte(value), parseOptions{maxDepth: DefaultMaxDepth, maxElems: DefaultMaxElements, implicit: in.implicit, fragment: true}, in.ns)
+	ft, err := parseString(value, parseOptions{maxDepth: DefaultMaxDepth, maxElems: DefaultMaxElements, implicit: in.implicit, fragment: true}, in.ns)
 	if err != nil {
 		return err
 	}
