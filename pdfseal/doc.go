@@ -54,9 +54,12 @@
 // associated files in the catalog's /AF array. So Render writes the page
 // content streams, the subset fonts and the objects itself (in
 // internal/render: a TrueType subsetter and a streaming object writer,
-// which keeps memory bounded for annexes of 100,000 models), and pdfcpu
-// does what it does well: reading arbitrary PDFs in Extract, and
-// validating Render's output in the tests.
+// which keeps memory bounded for annexes of 100,000 models). pdfcpu is
+// used only in the tests: it validates Render's output, and the pdfcpu
+// implementation Extract had until it moved to the package's own reader
+// (internal/pdf, which Verify uses) is kept there as the reference that
+// Extract's results are compared with. The package itself does not link
+// pdfcpu, so that programs which only verify or extract start quickly.
 //
 // # Seal
 //
