@@ -21,6 +21,18 @@ func (r *Registry) LogSize(ctx context.Context) (uint64, error) {
 	return n, nil
 }
 
+// nodeStride spaces the tree levels whose node hashes are stored: only
+// levels 4, 8, 12, ... are written (one row per 16 leaves in all, instead
+// of two per leaf for every level). A node at another level is computed
+// from the at most 2^(nodeStride-1) stored nodes (or leaves, below level
+// 4) under it; the siblings a proof needs below a stored level all lie in
+// one aligned block, read with one query. Databases written before keep
+// their rows at the other levels; they are not read.
+const nodeStride = 4
+
+// storedLevel reports whether nodes at level l are written to the store.
+func storedLevel(l uint) bool { return l > 0 && l%nodeStride == 0 }
+
 // cacheLevel is the lowest tree level whose nodes are cached in memory:
 // they are shared by many proofs, few (one per 2^cacheLevel leaves) and,
 // being perfect subtrees, never change.
@@ -30,37 +42,106 @@ const cacheLevel = 8
 const maxCachedNodes = 1 << 20
 
 func (r *Registry) nodes(ctx context.Context, levels []uint, idx []uint64) ([][]byte, error) {
+	return r.nodesFrom(ctx, r.st, levels, idx)
+}
+
+// nodesFrom returns the hashes of the perfect subtrees (levels[i],
+// idx[i]), reading what it needs from rd.
+func (r *Registry) nodesFrom(ctx context.Context, rd store.Reader, levels []uint, idx []uint64) ([][]byte, error) {
 	out := make([][]byte, len(levels))
-	var ids []uint64
-	var at []int
-	for i := range levels {
-		id := store.NodeID(levels[i], idx[i])
-		if levels[i] >= cacheLevel {
-			if h, ok := r.nodeCache.Load(id); ok {
+	// The base of a node is the stored level at or below it (0: the
+	// leaves); need[base] is the range of indexes read at that level.
+	type span struct{ lo, hi uint64 }
+	need := map[uint]span{}
+	var todo []int
+	for i, l := range levels {
+		if l >= cacheLevel {
+			if h, ok := r.nodeCache.Load(store.NodeID(l, idx[i])); ok {
 				out[i] = bytes.Clone(h.([]byte))
 				continue
 			}
 		}
-		ids = append(ids, id)
-		at = append(at, i)
+		base := l - l%nodeStride
+		lo, hi := idx[i]<<(l-base), (idx[i]+1)<<(l-base)
+		if sp, ok := need[base]; ok {
+			lo, hi = min(lo, sp.lo), max(hi, sp.hi)
+		}
+		need[base] = span{lo, hi}
+		todo = append(todo, i)
 	}
-	if len(ids) == 0 {
+	if len(todo) == 0 {
 		return out, nil
 	}
-	hs, err := r.st.Nodes(ctx, ids)
-	if err != nil {
-		return nil, err
+	got := make(map[uint][][]byte, len(need)) // base -> hashes of [lo, hi)
+	var ids []uint64
+	var idBases []uint
+	for base, sp := range need {
+		if base == 0 {
+			es, err := rd.Leaves(ctx, sp.lo, sp.hi)
+			if err != nil {
+				return nil, err
+			}
+			if uint64(len(es)) != sp.hi-sp.lo {
+				return nil, fmt.Errorf("log entries [%d, %d): %d found: %w", sp.lo, sp.hi, len(es), store.ErrNotFound)
+			}
+			hs := make([][]byte, len(es))
+			for j, e := range es {
+				if e.Seq != sp.lo+uint64(j) {
+					return nil, fmt.Errorf("log entry %d: %w", sp.lo+uint64(j), store.ErrNotFound)
+				}
+				hs[j] = tlog.LeafHash(e.Leaf)
+			}
+			got[0] = hs
+			continue
+		}
+		idBases = append(idBases, base)
+		for k := sp.lo; k < sp.hi; k++ {
+			ids = append(ids, store.NodeID(base, k))
+		}
 	}
-	for j, h := range hs {
-		i := at[j]
-		out[i] = h
-		if levels[i] >= cacheLevel && r.cachedNodes.Load() < maxCachedNodes {
-			if _, loaded := r.nodeCache.LoadOrStore(ids[j], bytes.Clone(h)); !loaded {
+	if len(ids) > 0 {
+		hs, err := rd.Nodes(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		// ids were appended base by base in idBases order.
+		for _, base := range idBases {
+			n := need[base].hi - need[base].lo
+			got[base], hs = hs[:n], hs[n:]
+		}
+	}
+	for _, i := range todo {
+		l := levels[i]
+		base := l - l%nodeStride
+		lo := idx[i] << (l - base)
+		sub := got[base][lo-need[base].lo : lo-need[base].lo+1<<(l-base)]
+		out[i] = subtreeHash(sub)
+		if l >= cacheLevel && r.cachedNodes.Load() < maxCachedNodes {
+			if _, loaded := r.nodeCache.LoadOrStore(store.NodeID(l, idx[i]), bytes.Clone(out[i])); !loaded {
 				r.cachedNodes.Add(1)
 			}
 		}
 	}
 	return out, nil
+}
+
+// subtreeHash returns the root of the perfect subtree over hs (a power
+// of two of them), leaving hs unchanged.
+func subtreeHash(hs [][]byte) []byte {
+	if len(hs) == 1 {
+		return bytes.Clone(hs[0])
+	}
+	level := make([][]byte, len(hs)/2)
+	for j := range level {
+		level[j] = tlog.NodeHash(hs[2*j], hs[2*j+1])
+	}
+	for len(level) > 1 {
+		for j := 0; j < len(level)/2; j++ {
+			level[j] = tlog.NodeHash(level[2*j], level[2*j+1])
+		}
+		level = level[:len(level)/2]
+	}
+	return level[0]
 }
 
 // Root returns the root hash of the log at size (which must not exceed

@@ -176,11 +176,7 @@ func (r *Registry) loadTree(ctx context.Context, rd store.Reader) (*tlog.Tree, e
 		return t.Clone(), nil
 	}
 	levels, idx := tlog.BorderNodes(size)
-	ids := make([]uint64, len(levels))
-	for i := range levels {
-		ids[i] = store.NodeID(levels[i], idx[i])
-	}
-	hs, err := rd.Nodes(ctx, ids)
+	hs, err := r.nodesFrom(ctx, rd, levels, idx)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load log border at size %d: %w", size, err)
 	}
@@ -194,7 +190,9 @@ func (b *batch) appendEvent(ev *Event) error {
 	}
 	ev.Index = b.tree.Size()
 	b.tree.Append(leaf, func(level uint, index uint64, hash []byte) {
-		b.w.Nodes = append(b.w.Nodes, store.Node{ID: store.NodeID(level, index), Hash: hash})
+		if storedLevel(level) {
+			b.w.Nodes = append(b.w.Nodes, store.Node{ID: store.NodeID(level, index), Hash: hash})
+		}
 	})
 	b.w.Events = append(b.w.Events, store.Event{Seq: ev.Index, Number: ev.Number, Leaf: leaf})
 	return nil

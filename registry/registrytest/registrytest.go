@@ -149,6 +149,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchMalformed", testSearchMalformed},
 		{"Injection", testInjection},
 		{"Log", testLog},
+		{"Proofs", testProofs},
 		{"ImportExport", testImportExport},
 	}
 	for _, tt := range tests {
@@ -862,6 +863,70 @@ func testLog(t *testing.T, e *env) {
 	v, _ := tlog.NewVerifier(Origin, &key.PublicKey)
 	if got, err := tlog.Open(signed, Origin, v); err != nil || got.Size != cp.Size {
 		t.Errorf("ECDSA checkpoint: %v", err)
+	}
+}
+
+// testProofs checks inclusion and consistency proofs at log sizes around
+// powers of two against roots computed from the leaves, after imports in
+// odd-sized batches and single changes.
+func testProofs(t *testing.T, e *env) {
+	ctx, reg := e.ctx, e.reg
+	var buf bytes.Buffer
+	if err := WriteJSONL(&buf, 1000, 280); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Import(ctx, &buf, registry.ImportOptions{BatchSize: 37}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		if _, err := reg.Suspend(ctx, GenNumber(1000+i), registry.Change{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	size, _ := reg.LogSize(ctx)
+	es, err := reg.LogEntries(ctx, 0, size)
+	if err != nil || uint64(len(es)) != size {
+		t.Fatalf("LogEntries: %d %v", len(es), err)
+	}
+	roots := make([][]byte, size+1)
+	tree := tlog.NewTree()
+	roots[0] = tree.Root()
+	for i, x := range es {
+		tree.Append(x.Leaf, nil)
+		roots[i+1] = tree.Root()
+	}
+	var sizes []uint64
+	for _, s := range []uint64{1, 2, 3, 7, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 272, 288, size - 1, size} {
+		if s <= size {
+			sizes = append(sizes, s)
+		}
+	}
+	for _, s := range sizes {
+		if got, err := reg.Root(ctx, s); err != nil || !bytes.Equal(got, roots[s]) {
+			t.Fatalf("Root(%d): %x %v, want %x", s, got, err, roots[s])
+		}
+		c := tlog.Checkpoint{Origin: Origin, Size: s, Hash: roots[s]}
+		for i := uint64(0); i < s; i += 1 + s/40 {
+			hs, err := reg.ProveInclusion(ctx, i, s)
+			if err != nil {
+				t.Fatalf("ProveInclusion(%d, %d): %v", i, s, err)
+			}
+			if err := tlog.VerifyInclusion(c, i, es[i].Leaf, hs); err != nil {
+				t.Fatalf("inclusion of %d in %d: %v", i, s, err)
+			}
+		}
+		for _, s1 := range sizes {
+			if s1 > s {
+				break
+			}
+			hs, err := reg.ProveConsistency(ctx, s1, s)
+			if err != nil {
+				t.Fatalf("ProveConsistency(%d, %d): %v", s1, s, err)
+			}
+			if err := tlog.VerifyConsistency(tlog.Checkpoint{Origin: Origin, Size: s1, Hash: roots[s1]}, c, hs); err != nil {
+				t.Fatalf("consistency %d -> %d: %v", s1, s, err)
+			}
+		}
 	}
 }
 
