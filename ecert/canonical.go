@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -105,14 +106,15 @@ func decodeErr(data []byte, dec *json.Decoder, err error) error {
 
 // keyBefore returns the last object key that starts before off.
 func keyBefore(data []byte, off int64) string {
-	m := keyRe.FindAllSubmatch(data[:min(off, int64(len(data)))], -1)
+	m := keyRe().FindAllSubmatch(data[:min(off, int64(len(data)))], -1)
 	if len(m) == 0 {
 		return "?"
 	}
 	return string(m[len(m)-1][1])
 }
 
-var keyRe = regexp.MustCompile(`"([^"\\]{1,64})"\s*:`)
+// keyRe is compiled when a decode error needs it, not at start-up.
+var keyRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"([^"\\]{1,64})"\s*:`) })
 
 // Encode writes the certificate as indented JSON, the interchange form
 // (not the canonical form).

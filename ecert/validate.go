@@ -51,7 +51,15 @@ func RegexpNumberFormat(re *regexp.Regexp, description string) NumberFormat {
 
 // CCCNumberFormat is the number format of CCC certificates: 16 digits
 // (year, body code, product code, serial).
-var CCCNumberFormat = RegexpNumberFormat(regexp.MustCompile(`[0-9]{16}`), "16 digits")
+//
+// It is written out rather than made with RegexpNumberFormat so that the
+// package compiles no regular expression when a program starts.
+var CCCNumberFormat NumberFormat = func(number string) error {
+	if len(number) != 16 || !allDigits(number) {
+		return fmt.Errorf("does not match the body's number format (%s)", "16 digits")
+	}
+	return nil
+}
 
 // ValidateOptions tunes Validate. The zero value checks the model only.
 type ValidateOptions struct {
@@ -59,12 +67,46 @@ type ValidateOptions struct {
 	NumberFormats map[string]NumberFormat
 }
 
-var (
-	countryRe = regexp.MustCompile(`^[A-Z]{2}$`)
-	decimalRe = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-	unitRe    = regexp.MustCompile(`^[A-Z0-9]{1,3}$`)
-	hsRe      = regexp.MustCompile(`^[0-9]{4}([0-9]{2}){0,3}$`)
-)
+// The syntax checks below are plain loops, not regular expressions, so
+// that importing the package costs nothing at start-up.
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isCountry matches ^[A-Z]{2}$.
+func isCountry(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+// isDecimal matches ^[0-9]+(\.[0-9]+)?$.
+func isDecimal(s string) bool {
+	whole, frac, dot := strings.Cut(s, ".")
+	return whole != "" && allDigits(whole) && (!dot || frac != "" && allDigits(frac))
+}
+
+// isUnit matches ^[A-Z0-9]{1,3}$.
+func isUnit(s string) bool {
+	if len(s) < 1 || len(s) > 3 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// isHSCode matches ^[0-9]{4}([0-9]{2}){0,3}$: 4, 6, 8 or 10 digits.
+func isHSCode(s string) bool {
+	return (len(s) == 4 || len(s) == 6 || len(s) == 8 || len(s) == 10) && allDigits(s)
+}
 
 // Validate checks the certificate and returns a *ValidationError listing
 // every problem, or nil.
@@ -110,7 +152,7 @@ func (c *Certificate) ValidateWith(opts ValidateOptions) error {
 		path := fmt.Sprintf("products[%d]", i)
 		v.text(path+".name", p.Name, true)
 		v.text(path+".specifications", p.Specifications, false)
-		if p.HSCode != "" && !hsRe.MatchString(p.HSCode) {
+		if p.HSCode != "" && !isHSCode(p.HSCode) {
 			v.add(path+".hsCode", "must be 4 to 10 digits")
 		}
 		seen := map[string]int{}
@@ -185,7 +227,7 @@ func (c *Certificate) ValidateWith(opts ValidateOptions) error {
 		for i, it := range cs.Items {
 			p := fmt.Sprintf("consignment.items[%d]", i)
 			v.text(p+".description", it.Description, true)
-			if it.HSCode != "" && !hsRe.MatchString(it.HSCode) {
+			if it.HSCode != "" && !isHSCode(it.HSCode) {
 				v.add(p+".hsCode", "must be 4 to 10 digits")
 			}
 			v.country(p+".originCountry", it.OriginCountry, false)
@@ -251,7 +293,7 @@ func (v *validator) country(path, c string, required bool) {
 		}
 		return
 	}
-	if !countryRe.MatchString(c) {
+	if !isCountry(c) {
 		v.add(path, fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 code", c))
 	}
 }
@@ -274,10 +316,10 @@ func (v *validator) measure(path string, m *Measure) {
 	if m == nil {
 		return
 	}
-	if !decimalRe.MatchString(m.Value) {
+	if !isDecimal(m.Value) {
 		v.add(path+".value", fmt.Sprintf("%q is not a non-negative decimal", m.Value))
 	}
-	if !unitRe.MatchString(m.Unit) {
+	if !isUnit(m.Unit) {
 		v.add(path+".unit", fmt.Sprintf("%q is not a UN/ECE Rec. 20 unit code", m.Unit))
 	}
 }
