@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -71,16 +72,21 @@ func (p *Portal) Handler() http.Handler {
 	return mux
 }
 
-var tmpl = template.Must(template.New("").Funcs(template.FuncMap{
-	"date": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02")
-	},
-	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-	"b64":      func(b []byte) string { return base64.StdEncoding.EncodeToString(b) },
-}).Parse(pageTemplates))
+// tmpl parses the page templates on first use, not at package init: the
+// ecert command links this package, and most of its runs never serve a
+// page.
+var tmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.UTC().Format("2006-01-02")
+		},
+		"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
+		"b64":      func(b []byte) string { return base64.StdEncoding.EncodeToString(b) },
+	}).Parse(pageTemplates))
+})
 
 // page is what every template sees.
 type page struct {
@@ -148,7 +154,7 @@ func (p *Portal) newPage(w http.ResponseWriter, r *http.Request) *page {
 
 func (p *Portal) render(w http.ResponseWriter, name string, pg *page) {
 	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, name, pg); err != nil {
+	if err := tmpl().ExecuteTemplate(&buf, name, pg); err != nil {
 		p.log().Error("portal: template", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
