@@ -14,10 +14,12 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -82,24 +84,38 @@ func Harden(h http.Handler, o HardenOptions) http.Handler {
 	}
 	var lim *limiter
 	if o.Rate > 0 {
-		lim = &limiter{rate: o.Rate, burst: float64(o.Burst), now: o.Now, buckets: map[string]*bucket{}}
+		lim = newLimiter(o.Rate, float64(o.Burst), o.Now)
 	}
+	// The header values are shared, read-only slices of one element set
+	// by map assignment: no canonicalisation or allocation per request
+	// (Header.Set and Add replace or copy them, never write into them).
+	headers := [...][2]string{
+		{"X-Content-Type-Options", "nosniff"},
+		{"X-Frame-Options", "DENY"},
+		{"Referrer-Policy", "no-referrer"},
+		{"Content-Security-Policy", csp},
+		{"Cross-Origin-Opener-Policy", "same-origin"},
+		{"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
+	}
+	var values [len(headers)][]string
+	for i, h := range headers {
+		values[i] = []string{h[1]}[:1:1]
+	}
+	hsts := []string{"max-age=31536000"}[:1:1]
 	cop := http.NewCrossOriginProtection()
 	inner := cop.Handler(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "DENY")
-		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("Content-Security-Policy", csp)
-		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
-		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		for i := range headers {
+			hd[headers[i][0]] = values[i]
+		}
 		if o.HSTS && r.TLS != nil {
-			hd.Set("Strict-Transport-Security", "max-age=31536000")
+			hd["Strict-Transport-Security"] = hsts
 		}
 		if lim != nil {
-			if wait, ok := lim.allow(o.ClientKey(r)); !ok {
-				log.Info("rate limited", "client", o.ClientKey(r), "path", r.URL.Path)
+			key := o.ClientKey(r)
+			if wait, ok := lim.allow(key); !ok {
+				log.Info("rate limited", "client", key, "path", r.URL.Path)
 				hd.Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 				writeError(w, http.StatusTooManyRequests, "too many requests")
 				return
@@ -145,30 +161,50 @@ type bucket struct {
 	last   time.Time
 }
 
+// limiterShards spreads the clients' buckets over independently locked
+// maps, so that concurrent requests from different clients rarely wait
+// for one another.
+const limiterShards = 64
+
+// maxBucketsPerShard bounds the limiter's memory: 64 x 2048 clients.
+const maxBucketsPerShard = 2048
+
+// limiter is a token bucket per client, sharded by a hash of the key.
 type limiter struct {
+	rate   float64
+	burst  float64
+	now    func() time.Time
+	seed   maphash.Seed
+	shards [limiterShards]limiterShard
+}
+
+type limiterShard struct {
 	mu      sync.Mutex
-	rate    float64
-	burst   float64
-	now     func() time.Time
 	buckets map[string]*bucket
+	_       [40]byte // keep shards on separate cache lines
+}
+
+func newLimiter(rate, burst float64, now func() time.Time) *limiter {
+	l := &limiter{rate: rate, burst: burst, now: now, seed: maphash.MakeSeed()}
+	for i := range l.shards {
+		l.shards[i].buckets = map[string]*bucket{}
+	}
+	return l
 }
 
 // allow takes a token from the client's bucket, or says how long to wait.
 func (l *limiter) allow(key string) (time.Duration, bool) {
 	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
+	sh := &l.shards[maphash.String(l.seed, key)%limiterShards]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	b, ok := sh.buckets[key]
 	if !ok {
-		if len(l.buckets) >= 100000 { // bound memory: forget full buckets
-			for k, ob := range l.buckets {
-				if ob.tokens+now.Sub(ob.last).Seconds()*l.rate >= l.burst {
-					delete(l.buckets, k)
-				}
-			}
+		if len(sh.buckets) >= maxBucketsPerShard {
+			l.evict(sh, now)
 		}
 		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
+		sh.buckets[key] = b
 	}
 	b.tokens = min(l.burst, b.tokens+now.Sub(b.last).Seconds()*l.rate)
 	b.last = now
@@ -177,6 +213,32 @@ func (l *limiter) allow(key string) (time.Duration, bool) {
 	}
 	b.tokens--
 	return 0, true
+}
+
+// evict makes room in a full shard: it forgets the buckets that have
+// refilled (forgetting them changes nothing), and when none has, the
+// least recently used quarter, so that a flood of new clients costs one
+// sweep per quarter of the shard rather than one per client.
+func (l *limiter) evict(sh *limiterShard, now time.Time) {
+	for k, b := range sh.buckets {
+		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+			delete(sh.buckets, k)
+		}
+	}
+	if len(sh.buckets) < maxBucketsPerShard*3/4 {
+		return
+	}
+	lasts := make([]time.Time, 0, len(sh.buckets))
+	for _, b := range sh.buckets {
+		lasts = append(lasts, b.last)
+	}
+	slices.SortFunc(lasts, time.Time.Compare)
+	cut := lasts[len(lasts)/4]
+	for k, b := range sh.buckets {
+		if !b.last.After(cut) {
+			delete(sh.buckets, k)
+		}
+	}
 }
 
 // CSRF issues and checks tokens for HTML forms (double submit: a random

@@ -349,22 +349,40 @@ func (s *Store) RunCheckRecorder(ctx context.Context) error {
 	}
 }
 
+// checkRows is the row count of insertChecks' multi-row INSERT: one
+// statement per 64 records costs SQLite far less than one per record.
+const checkRows = 64
+
+const insertCheckHead = `INSERT INTO checks (number, body_id, verdict, failed_part, reason, client, channel, at) VALUES `
+
+func insertChecksSQL(rows int) string {
+	return insertCheckHead + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?), ", rows), ", ")
+}
+
+var insertChecksFull = insertChecksSQL(checkRows)
+
 func (s *Store) insertChecks(ctx context.Context, cs []CheckRecord) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("httpapi: record checks: %w", err)
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO checks (number, body_id, verdict, failed_part, reason, client, channel, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fmt.Errorf("httpapi: record checks: %w", err)
-	}
-	defer stmt.Close()
-	for _, c := range cs {
-		if _, err := stmt.ExecContext(ctx, truncate(c.Number, 200), c.BodyID, string(c.Result), string(c.Failed), truncate(c.Reason, 2000),
-			truncate(c.Client, 200), c.Channel, c.At.UnixMicro()); err != nil {
+	args := make([]any, 0, 8*checkRows)
+	for len(cs) > 0 {
+		n := min(len(cs), checkRows)
+		args = args[:0]
+		for _, c := range cs[:n] {
+			args = append(args, truncate(c.Number, 200), c.BodyID, string(c.Result), string(c.Failed), truncate(c.Reason, 2000),
+				truncate(c.Client, 200), c.Channel, c.At.UnixMicro())
+		}
+		q := insertChecksFull
+		if n < checkRows {
+			q = insertChecksSQL(n)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("httpapi: record checks: %w", err)
 		}
+		cs = cs[n:]
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("httpapi: record checks: %w", err)

@@ -3,12 +3,15 @@
 // (BENCHMARKS.md has the figures and the exact commands):
 //
 //	go run ./examples/loadtest -n 3000000 -dir /var/tmp/ecert-load -addr 127.0.0.1:8090 &
-//	wrk -t2 -c64 -d30s --latency -s examples/loadtest/lookup.lua http://127.0.0.1:8090
+//	wrk -t2 -c32 -d30s --latency -s examples/loadtest/lookup.lua http://127.0.0.1:8090 -- 3000000
 //
 // The first run generates the certificates (registrytest.Gen) and imports
 // them with registry.Import; later runs reuse the database. The server is
 // the same stack as the demo's (httpapi.API behind httpapi.Harden), with
-// the per-client rate limit off, since wrk is one client.
+// the per-client rate limit on but set for a load test from one client
+// (-rate, default 100,000 requests per second with bursts of 200,000:
+// wrk is one client, 127.0.0.1). -cpuprofile writes a CPU profile of the
+// whole serving time, until the server is interrupted.
 package main
 
 import (
@@ -25,6 +28,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -51,6 +55,9 @@ func run(ctx context.Context) error {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen address")
 	record := flag.Bool("record", true, "record every lookup as a check (batched)")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (profiling the server under load)")
+	rate := flag.Float64("rate", 100000, "per-client rate limit, requests per second (wrk is one client); negative turns the limiter off")
+	burst := flag.Int("burst", 200000, "per-client burst")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the serving time to this file")
 	gogc := flag.Int("gogc", 400, "garbage collector target percentage (GOGC); the lookup allocates much short-lived memory")
 	flag.Parse()
 	debug.SetGCPercent(*gogc)
@@ -95,20 +102,24 @@ func run(ctx context.Context) error {
 		go st.RunCheckRecorder(ctx)
 	}
 	api := &httpapi.API{Registry: reg, Store: st, NoLookupRecords: !*record}
-	srv := httpapi.NewServer(*addr, httpapi.Harden(api.Handler(), httpapi.HardenOptions{Rate: -1, Logger: slog.Default()}), httpapi.ServerOptions{})
+	h := httpapi.Harden(api.Handler(), httpapi.HardenOptions{Rate: *rate, Burst: *burst, Logger: slog.Default()})
+	srv := httpapi.NewServer(*addr, h, httpapi.ServerOptions{})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "serving %d certificates on http://%s (numbers %s .. %s)\n", *n, ln.Addr(), registrytest.GenNumber(0), registrytest.GenNumber(*n-1))
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	}()
-	if err := srv.Serve(ln); err != nil && err.Error() != "http: Server closed" {
-		return err
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
-	return nil
+	fmt.Fprintf(os.Stderr, "serving %d certificates on http://%s (numbers %s .. %s; rate limit %g/s per client, burst %d)\n",
+		*n, ln.Addr(), registrytest.GenNumber(0), registrytest.GenNumber(*n-1), *rate, *burst)
+	return httpapi.Serve(ctx, srv, ln)
 }
