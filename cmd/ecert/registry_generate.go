@@ -5,7 +5,7 @@ import (
 	"flag"
 	"strconv"
 
-	"github.com/ecertkit/ecertkit/registry/registrytest"
+	"github.com/ecertkit/ecertkit/internal/certgen"
 )
 
 func init() {
@@ -25,7 +25,7 @@ func init() {
 			if err != nil || n < 0 || from < 0 {
 				return fail(e, exitUsage, "registry generate: N and --from must be non-negative numbers")
 			}
-			if err := registrytest.WriteJSONL(e.stdout, from, n); err != nil {
+			if err := certgen.WriteJSONL(e.stdout, from, n); err != nil {
 				return fail(e, exitUsage, "registry generate: %v", err)
 			}
 			return exitOK

@@ -1,9 +1,7 @@
 package registrytest
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"sort"
@@ -11,27 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecertkit/ecertkit/internal/certgen"
 	"github.com/ecertkit/ecertkit/registry"
 )
 
 // WriteJSONL writes the import lines of the issuing body and of
 // certificates Gen(from) to Gen(from+n-1).
-func WriteJSONL(w io.Writer, from, n int) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	if from == 0 {
-		if err := enc.Encode(map[string]any{"body": GenBody()}); err != nil {
-			return err
-		}
-	}
-	for i := from; i < from+n; i++ {
-		if err := enc.Encode(Gen(i)); err != nil {
-			return err
-		}
-	}
-	return bw.Flush()
-}
+func WriteJSONL(w io.Writer, from, n int) error { return certgen.WriteJSONL(w, from, n) }
 
 // BenchImport imports n generated certificates into reg, streaming the
 // JSON lines through a pipe from a generator goroutine (which shares the

@@ -1,54 +1,29 @@
 package registrytest
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/ecertkit/ecertkit/ecert"
+	"github.com/ecertkit/ecertkit/internal/certgen"
 	"github.com/ecertkit/ecertkit/registry"
 )
 
+// The generator lives in internal/certgen, so that the ecert command can
+// use it without linking this package; these are its names here.
+
 // BodyID is the issuing body of generated certificates.
-const BodyID = "CNCA-R-2002-001"
+const BodyID = certgen.BodyID
 
 // GenBody returns the issuing body of generated certificates.
-func GenBody() registry.Body {
-	return registry.Body{ID: BodyID, Name: ecert.Text{"zh": "中国质量认证中心", "en": "China Quality Certification Centre"},
-		Accreditation: "CNAS C001-P", Country: "CN", Status: registry.BodyActive}
-}
+func GenBody() registry.Body { return certgen.Body() }
 
 // GenNumber returns the number of the i-th generated certificate: 16
 // digits, in the CCC format.
-func GenNumber(i int) string { return fmt.Sprintf("2024%012d", i) }
+func GenNumber(i int) string { return certgen.Number(i) }
 
 // GenHolder returns the English holder name of the i-th certificate;
 // every 10 consecutive certificates share a holder.
-func GenHolder(i int) string { return fmt.Sprintf("Holder %07d Manufacturing Co., Ltd.", i/10) }
+func GenHolder(i int) string { return certgen.Holder(i) }
 
 // Gen returns the i-th generated certificate: a small, valid CCC
 // certificate (two models) with a distinct number, a holder shared by
 // ten certificates, and validity from 2024-01-01 for five years.
-func Gen(i int) *ecert.Certificate {
-	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i%365) * 24 * time.Hour)
-	holder := ecert.Party{Name: ecert.Text{"en": GenHolder(i), "zh": fmt.Sprintf("制造有限公司%07d", i/10)},
-		Address: &ecert.Address{City: ecert.Text{"en": "Foshan", "zh": "佛山"}, Country: "CN"}}
-	return &ecert.Certificate{
-		Number:  GenNumber(i),
-		Scheme:  ecert.SchemeCCC,
-		Version: 1,
-		Title:   ecert.Text{"zh": "中国国家强制性产品认证证书", "en": "China Compulsory Certification Certificate"},
-		IssuingBody: ecert.Body{ID: BodyID, Name: ecert.Text{"zh": "中国质量认证中心", "en": "China Quality Certification Centre"},
-			Country: "CN"},
-		Holder:       holder,
-		Manufacturer: &ecert.Party{Name: ecert.Text{"en": fmt.Sprintf("Factory %05d Ltd.", i%50000)}, Address: &ecert.Address{Country: "CN"}},
-		Products: []ecert.Product{{
-			Name:   ecert.Text{"zh": "房间空气调节器", "en": "Room air conditioner"},
-			Models: []ecert.Model{{Code: fmt.Sprintf("KFR-%dGW/A%d", 26+i%10, i)}, {Code: fmt.Sprintf("KFR-%dGW/B%d", 35+i%10, i)}},
-		}},
-		Standards:  []ecert.Standard{{Code: "GB 4706.1", Edition: "2005"}, {Code: "GB 4706.32", Edition: "2012"}},
-		IssueDate:  from,
-		ValidFrom:  from,
-		ValidUntil: from.AddDate(5, 0, 0),
-		Status:     ecert.StatusValid,
-	}
-}
+func Gen(i int) *ecert.Certificate { return certgen.Cert(i) }
