@@ -173,7 +173,8 @@ func (d *decoder) dateTime(e *etree.Element) (time.Time, bool) {
 	if e == nil {
 		return time.Time{}, false
 	}
-	ks := e.ChildElements()
+	var buf [2]*etree.Element
+	ks := childElements(buf[:0], e)
 	if len(ks) != 1 || ks[0].Space != "udt" || ks[0].Tag != "DateTimeString" || hasChildElements(ks[0]) {
 		return time.Time{}, false
 	}
@@ -355,7 +356,11 @@ type note struct {
 func (d *decoder) parseNote(n *etree.Element) (note, bool) {
 	var out note
 	out.el = n
-	for _, k := range n.ChildElements() {
+	for _, c := range n.Child {
+		k, ok := c.(*etree.Element)
+		if !ok {
+			continue
+		}
 		switch {
 		case k.Space == "ram" && k.Tag == "Subject" && out.subject == "" && !hasChildElements(k):
 			out.subject = leafText(k)
@@ -619,7 +624,7 @@ func (d *decoder) consignment(cs *etree.Element) {
 	} else {
 		// Placeholders of a certificate without consignment.
 		for _, tag := range []string{"ConsignorSPSParty", "ConsigneeSPSParty"} {
-			if e := ram(cs, tag); e != nil && len(e.ChildElements()) == 0 && strings.TrimSpace(leafText(e)) == "" {
+			if e := ram(cs, tag); e != nil && !hasChildElements(e) && strings.TrimSpace(leafText(e)) == "" {
 				d.cl.take(e)
 			}
 		}
@@ -779,7 +784,8 @@ func (d *decoder) item(li *etree.Element) ecert.Item {
 	}
 	it.HSCode = d.hsCode(li)
 	for _, pk := range kids(li, "ram", "PhysicalSPSPackage") {
-		ks := pk.ChildElements()
+		var buf [4]*etree.Element
+		ks := childElements(buf[:0], pk)
 		if len(ks) != 3 || !d.strIfPeek(ram(pk, "LevelCode"), packageLevel) {
 			continue
 		}
@@ -827,7 +833,11 @@ func (d *decoder) measure(e *etree.Element) *ecert.Measure {
 // with languages only when names is true).
 func classification(cl *etree.Element, names bool) (system string, code *etree.Element, ok bool) {
 	var sys *etree.Element
-	for _, k := range cl.ChildElements() {
+	for _, c := range cl.Child {
+		k, ok := c.(*etree.Element)
+		if !ok {
+			continue
+		}
 		switch {
 		case k.Space == "ram" && k.Tag == "SystemName" && sys == nil && k.SelectAttr("languageID") == nil && !hasChildElements(k):
 			sys = k
@@ -904,7 +914,8 @@ func (d *decoder) sequence(li *etree.Element, seq int) {
 }
 
 func isPlaceholderItem(li *etree.Element) bool {
-	ks := li.ChildElements()
+	var buf [3]*etree.Element
+	ks := childElements(buf[:0], li)
 	return len(li.Attr) == 0 && len(ks) == 2 &&
 		ks[0].Space == "ram" && ks[0].Tag == "SequenceNumeric" && len(ks[0].Attr) == 0 && leafText(ks[0]) == placeholderSeq &&
 		ks[1].Space == "ram" && ks[1].Tag == "Description" && len(ks[1].Attr) == 0 && leafText(ks[1]) == "" && !hasChildElements(ks[0]) && !hasChildElements(ks[1])

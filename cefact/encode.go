@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -39,7 +40,13 @@ func Marshal(c *ecert.Certificate) ([]byte, error) {
 
 // writeDoc writes the XML declaration and root, indented by two spaces.
 func writeDoc(w io.Writer, root *etree.Element) error {
-	bw := &xmlWriter{Writer: bufio.NewWriterSize(w, 16<<10)}
+	buf := writers.Get().(*bufio.Writer)
+	buf.Reset(w)
+	defer func() {
+		buf.Reset(nil)
+		writers.Put(buf)
+	}()
+	bw := &xmlWriter{Writer: buf}
 	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	writeElem(bw, root, 0)
 	bw.WriteByte('\n')
@@ -51,6 +58,9 @@ func writeDoc(w io.Writer, root *etree.Element) error {
 	}
 	return nil
 }
+
+// writers holds the output buffers of writeDoc.
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
 
 // xmlWriter remembers the first text that XML cannot carry.
 type xmlWriter struct {

@@ -145,7 +145,8 @@ func ReadChecked(r io.Reader, opts *DecodeOptions) ([]byte, error) {
 type tree struct {
 	root  *etree.Element
 	ns    *nsTable
-	elems int // number of elements
+	elems int      // number of elements
+	known []string // prefixes found to be the preferred ones (stepFor)
 }
 
 // nsTable maps canonical prefixes to namespaces and back.
@@ -418,6 +419,16 @@ func leafText(e *etree.Element) string {
 		}
 	}
 	return b.String()
+}
+
+// childElements appends the child elements of e to buf.
+func childElements(buf []*etree.Element, e *etree.Element) []*etree.Element {
+	for _, c := range e.Child {
+		if k, ok := c.(*etree.Element); ok {
+			buf = append(buf, k)
+		}
+	}
+	return buf
 }
 
 func hasChildElements(e *etree.Element) bool {

@@ -68,8 +68,15 @@ func (t *tree) stepFor(space, local string, attr bool, index int) step {
 	if space == "" {
 		return s
 	}
+	for _, k := range t.known {
+		if k == space {
+			s.space = space
+			return s
+		}
+	}
 	uri := t.uriOf(space)
 	if preferredPrefix[uri] == space {
+		t.known = append(t.known, space)
 		s.space = space
 		return s
 	}
@@ -167,15 +174,17 @@ func parseXPath(p string) ([]step, error) {
 	return steps, nil
 }
 
-// claims records which parts of a parsed tree the decoder mapped.
+// claims records which parts of a parsed tree the decoder mapped: for
+// each claimed element, whether its text is claimed (bit 0) and which of
+// its attributes (the rest: 1 + an index into attrs, or 0 for none).
 type claims struct {
-	el   map[*etree.Element][]string // claimed element -> claimed attribute keys
-	text map[*etree.Element]bool     // element whose text is claimed
-	log  []*etree.Element
+	el    map[*etree.Element]int32
+	attrs [][]string
+	log   []*etree.Element
 }
 
 func newClaims(size int) *claims {
-	return &claims{el: make(map[*etree.Element][]string, size), text: make(map[*etree.Element]bool, size), log: make([]*etree.Element, 0, size)}
+	return &claims{el: make(map[*etree.Element]int32, size)}
 }
 
 func (c *claims) mark() int { return len(c.log) }
@@ -183,29 +192,46 @@ func (c *claims) mark() int { return len(c.log) }
 func (c *claims) rollback(m int) {
 	for _, e := range c.log[m:] {
 		delete(c.el, e)
-		delete(c.text, e)
 	}
 	c.log = c.log[:m]
 }
 
 // take claims e (not its text) and the named attributes.
 func (c *claims) take(e *etree.Element, attrs ...string) {
-	if _, ok := c.el[e]; ok {
-		c.el[e] = append(c.el[e], attrs...)
-		return
+	v, ok := c.el[e]
+	if !ok {
+		c.log = append(c.log, e)
 	}
-	c.el[e] = attrs
-	c.log = append(c.log, e)
+	if len(attrs) > 0 {
+		if i := v >> 1; i > 0 {
+			c.attrs[i-1] = append(c.attrs[i-1], attrs...)
+		} else {
+			c.attrs = append(c.attrs, attrs)
+			v |= int32(len(c.attrs)) << 1
+		}
+	}
+	c.el[e] = v
 }
 
 // leaf claims e, its text and the named attributes.
 func (c *claims) leaf(e *etree.Element, attrs ...string) {
 	c.take(e, attrs...)
-	c.text[e] = true
+	c.el[e] |= 1
 }
 
+func (c *claims) claimed(e *etree.Element) bool {
+	_, ok := c.el[e]
+	return ok
+}
+
+func (c *claims) textClaimed(e *etree.Element) bool { return c.el[e]&1 != 0 }
+
 func (c *claims) attrClaimed(e *etree.Element, key string) bool {
-	for _, k := range c.el[e] {
+	i := c.el[e] >> 1
+	if i == 0 {
+		return false
+	}
+	for _, k := range c.attrs[i-1] {
 		if k == key {
 			return true
 		}
@@ -225,7 +251,6 @@ func (t *tree) collect(c *claims) []unmappedPart {
 	var out []unmappedPart
 	path := make([]step, 1, 16)
 	path[0] = t.stepFor(t.root.Space, t.root.Tag, false, 0)
-	counts := map[string]int{}
 	with := func(s step) []step {
 		p := make([]step, len(path)+1)
 		copy(p, path)
@@ -243,7 +268,7 @@ func (t *tree) collect(c *claims) []unmappedPart {
 				out = append(out, unmappedPart{path: with(t.stepFor(a.Space, a.Key, false, 0).asAttr()), attr: a.Value})
 			}
 		}
-		if !c.text[e] {
+		if !c.textClaimed(e) {
 			if s := leafText(e); strings.TrimSpace(s) != "" {
 				// Text of an element mapped only as a structure (or mixed
 				// with its child elements): kept as one text node at the
@@ -251,30 +276,59 @@ func (t *tree) collect(c *claims) []unmappedPart {
 				out = append(out, unmappedPart{path: with(step{local: "text()"}), attr: s})
 			}
 		}
-		kids := e.ChildElements()
-		if len(kids) == 0 {
-			return
-		}
-		idx := make([]int, len(kids))
-		clear(counts)
-		for i, k := range kids {
-			name := k.Space + ":" + k.Tag
-			counts[name]++
-			idx[i] = counts[name]
-		}
-		for i, k := range kids {
-			s := t.stepFor(k.Space, k.Tag, false, idx[i])
-			if _, ok := c.el[k]; !ok {
-				out = append(out, unmappedPart{path: with(s), el: k})
+		var pos siblingCounter
+		for _, ch := range e.Child {
+			k, ok := ch.(*etree.Element)
+			if !ok {
 				continue
 			}
-			path = append(path, s)
+			index := pos.next(k)
+			if !c.claimed(k) {
+				out = append(out, unmappedPart{path: with(t.stepFor(k.Space, k.Tag, false, index)), el: k})
+				continue
+			}
+			if len(k.Attr) == 0 && !hasChildElements(k) && (c.textClaimed(k) || strings.TrimSpace(leafText(k)) == "") {
+				continue // nothing in it is unmapped
+			}
+			path = append(path, t.stepFor(k.Space, k.Tag, false, index))
 			walk(k)
 			path = path[:len(path)-1]
 		}
 	}
 	walk(t.root)
 	return out
+}
+
+// siblingCounter gives the 1-based position of each child among its
+// same-named siblings, in document order.
+type siblingCounter struct {
+	names []*etree.Element // first child of each name
+	count []int
+	many  map[[2]string]int // once there are many names
+}
+
+func (s *siblingCounter) next(k *etree.Element) int {
+	if s.many != nil {
+		n := [2]string{k.Space, k.Tag}
+		s.many[n]++
+		return s.many[n]
+	}
+	for i, f := range s.names {
+		if f.Tag == k.Tag && f.Space == k.Space {
+			s.count[i]++
+			return s.count[i]
+		}
+	}
+	if len(s.names) == 32 {
+		s.many = make(map[[2]string]int, 64)
+		for i, f := range s.names {
+			s.many[[2]string{f.Space, f.Tag}] = s.count[i]
+		}
+		return s.next(k)
+	}
+	s.names = append(s.names, k)
+	s.count = append(s.count, 1)
+	return 1
 }
 
 func (s step) asAttr() step { s.attr = true; return s }
