@@ -98,15 +98,25 @@ func (r *Registry) Import(ctx context.Context, rd io.Reader, opts ImportOptions)
 	var nbytes int64
 	for items := range batches {
 		var bs ImportStats
-		err := r.update(ctx, func(b *batch) error {
-			bs = ImportStats{}
-			for _, it := range items {
-				if err := b.importItem(ctx, it, opts.Change, &bs); err != nil {
-					return &ImportError{Line: it.line, Err: err}
+		run := func(assumeNew bool) error {
+			return r.update(ctx, func(b *batch) error {
+				bs = ImportStats{}
+				b.assumeNew = assumeNew
+				for _, it := range items {
+					if err := b.importItem(ctx, it, opts.Change, &bs); err != nil {
+						return &ImportError{Line: it.line, Err: err}
+					}
 				}
-			}
-			return nil
-		})
+				return nil
+			})
+		}
+		// Most imports load new numbers: the batch first runs without
+		// reading whether each is new, and again with the reads (to
+		// report the line) if one was not.
+		err := run(true)
+		if errors.Is(err, store.ErrDuplicate) {
+			err = run(false)
+		}
 		if err != nil {
 			cancel()
 			for range batches {

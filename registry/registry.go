@@ -114,13 +114,21 @@ type batch struct {
 	bods  map[string]*store.Body // bodies changed in this batch
 	bread map[string]*store.Body // bodies read in this batch
 	keys  map[string]store.Request
+	// terms are the search terms of the certificates given a new version
+	// in this batch, written at the end (in termOrder).
+	terms     map[string][]store.Term
+	termOrder []string
+	// assumeNew skips the read that checks that an issued number is new:
+	// the write of the new row fails with store.ErrDuplicate if it is not,
+	// and Import then runs the batch again with the reads.
+	assumeNew bool
 }
 
 func (r *Registry) update(ctx context.Context, fn func(b *batch) error) error {
 	var tree *tlog.Tree
 	wrote := false
 	err := r.st.Update(ctx, func(tx store.Tx) error {
-		b := &batch{r: r, tx: tx, certs: map[string]*store.Cert{}, isNew: map[string]bool{}, bods: map[string]*store.Body{}, keys: map[string]store.Request{}}
+		b := &batch{r: r, tx: tx, certs: map[string]*store.Cert{}, isNew: map[string]bool{}, bods: map[string]*store.Body{}, keys: map[string]store.Request{}, terms: map[string][]store.Term{}}
 		var err error
 		if b.tree, err = r.loadTree(ctx, tx); err != nil {
 			return err
@@ -140,6 +148,9 @@ func (r *Registry) update(ctx context.Context, fn func(b *batch) error) error {
 		}
 		for _, bd := range b.bods {
 			b.w.Bodies = append(b.w.Bodies, *bd)
+		}
+		for _, n := range b.termOrder {
+			b.w.Terms = append(b.w.Terms, b.terms[n]...)
 		}
 		b.w.LogSize = b.tree.Size()
 		tree = b.tree
@@ -351,7 +362,13 @@ func (b *batch) certOp(ctx context.Context, ev ecert.EventType, number string, p
 	if ch.Time.IsZero() {
 		at = b.r.now()
 	}
-	cur, err := b.cert(ctx, number)
+	var cur *store.Cert
+	var err error
+	if ev == ecert.EventIssue && b.assumeNew && b.certs[number] == nil {
+		err = store.ErrNotFound
+	} else {
+		cur, err = b.cert(ctx, number)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		cur = nil
@@ -425,11 +442,16 @@ func (b *batch) certOp(ctx context.Context, ev ecert.EventType, number string, p
 		nc.Scheme = string(p.c.Scheme)
 		nc.ValidFrom, nc.ValidUntil = micros(p.c.ValidFrom), micros(p.c.ValidUntil)
 		nc.Products = productText(p.c)
-		b.w.Versions = append(b.w.Versions, store.Version{Number: number, Version: version, Digest: p.digest, JSON: p.json, Created: micros(at)})
-		if cur != nil {
-			b.w.ReplaceTerms = append(b.w.ReplaceTerms, number)
+		if _, pending := b.terms[number]; !pending && cur != nil {
+			if err := b.dropTerms(ctx, number, cur.Version); err != nil {
+				return nil, err
+			}
 		}
-		b.w.Terms = append(b.w.Terms, terms(p.c)...)
+		if _, ok := b.terms[number]; !ok {
+			b.termOrder = append(b.termOrder, number)
+		}
+		b.terms[number] = terms(p.c) // replacing those of a version earlier in the batch
+		b.w.Versions = append(b.w.Versions, store.Version{Number: number, Version: version, Digest: p.digest, JSON: p.json, Created: micros(at)})
 	} else {
 		vr, err := b.version(ctx, number, cur.Version)
 		if err != nil {
@@ -453,6 +475,21 @@ func (b *batch) certOp(ctx context.Context, ev ecert.EventType, number string, p
 	}
 	b.r.log(ctx, "registry: event", e)
 	return &Receipt{Event: e, Revision: nc.Revision}, nil
+}
+
+// dropTerms deletes the stored search terms of version v, which a new
+// version replaces.
+func (b *batch) dropTerms(ctx context.Context, number string, v int) error {
+	vr, err := b.version(ctx, number, v)
+	if err != nil {
+		return err
+	}
+	old := new(ecert.Certificate)
+	if err := json.Unmarshal(vr.JSON, old); err != nil {
+		return fmt.Errorf("registry: certificate %s version %d: stored JSON: %w", number, v, err)
+	}
+	b.w.DeleteTerms = append(b.w.DeleteTerms, terms(old)...)
+	return nil
 }
 
 func (b *batch) version(ctx context.Context, number string, v int) (store.Version, error) {

@@ -115,8 +115,8 @@ func (d *data) apply(w *store.Writes) error {
 			d.byNumber[e.Number] = append(d.byNumber[e.Number], e.Seq)
 		}
 	}
-	for _, n := range w.ReplaceTerms {
-		delete(d.terms, n)
+	for _, t := range w.DeleteTerms {
+		d.terms[t.Number] = slices.DeleteFunc(d.terms[t.Number], func(x store.Term) bool { return x == t })
 	}
 	for _, t := range w.Terms {
 		d.terms[t.Number] = append(d.terms[t.Number], t)

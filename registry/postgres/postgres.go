@@ -200,8 +200,8 @@ func (t *pgTx) Write(ctx context.Context, w *store.Writes) error {
 		}},
 	}
 	// Terms may repeat a (kind, term, number) that COPY would refuse.
-	for _, n := range w.ReplaceTerms {
-		b.Queue(`DELETE FROM terms WHERE number = $1`, n)
+	for _, tm := range w.DeleteTerms {
+		b.Queue(`DELETE FROM terms WHERE kind = $1 AND term = $2 AND number = $3`, tm.Kind, tm.Term, tm.Number)
 	}
 	for _, tm := range w.Terms {
 		b.Queue(`INSERT INTO terms (kind, term, number) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, tm.Kind, tm.Term, tm.Number)

@@ -699,6 +699,55 @@ func testSearch(t *testing.T, e *env) {
 	if err != nil || len(p.Records) != 3 || p.Records[0].Certificate == nil || p.Records[1].Status == "" {
 		t.Fatalf("page: %+v %v", p, err)
 	}
+
+	// A new version's names replace the old ones: by single changes, and
+	// by versions following each other in one import batch.
+	e.clock.Set(time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC))
+	rename := func(c *ecert.Certificate, holder, maker string) *ecert.Certificate {
+		v := c.NewVersion()
+		v.Holder.Name = ecert.Text{"en": holder}
+		v.Manufacturer.Name = ecert.Text{"en": maker}
+		return v
+	}
+	c := Gen(113)
+	v2 := rename(c, "Renamed Holder A", "Renamed Maker A")
+	if _, err := reg.Modify(ctx, v2, registry.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	v3 := rename(v2, "Renamed Holder B", "Renamed Maker A")
+	if _, err := reg.Modify(ctx, v3, registry.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	x1 := Gen(300)
+	x2 := rename(x1, "Renamed Holder C", "Renamed Maker C")
+	x3 := rename(x2, "Renamed Holder D", "Renamed Maker C")
+	for _, c := range []*ecert.Certificate{x1, x2, x3} {
+		enc.Encode(c)
+	}
+	if _, err := reg.Import(ctx, &buf, registry.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		q    registry.Query
+		want []string
+	}{
+		{registry.Query{HolderPrefix: "holder 0000011"}, want(110, 111, 112, 114, 115, 116, 117, 118, 119)},
+		{registry.Query{HolderPrefix: "renamed holder a"}, nil},
+		{registry.Query{HolderPrefix: "renamed holder b"}, want(113)},
+		{registry.Query{ManufacturerPrefix: "renamed maker a"}, want(113)},
+		{registry.Query{ManufacturerPrefix: "factory 00113"}, nil},
+		{registry.Query{HolderPrefix: "holder 0000030"}, nil},
+		{registry.Query{HolderPrefix: "renamed holder c"}, nil},
+		{registry.Query{HolderPrefix: "renamed holder d"}, want(300)},
+		{registry.Query{ManufacturerPrefix: "renamed maker c"}, want(300)},
+		{registry.Query{HolderPrefix: "renamed"}, want(113, 300)},
+	} {
+		if diff := cmp.Diff(tt.want, numbers(tt.q)); diff != "" {
+			t.Errorf("after renames, %+v (-want +got):\n%s", tt.q, diff)
+		}
+	}
 }
 
 func testSearchMalformed(t *testing.T, e *env) {
@@ -1004,6 +1053,32 @@ func testImportExport(t *testing.T, e *env) {
 	}
 	if _, err := e2.Get(ctx, "X"+GenNumber(500)); !errors.Is(err, registry.ErrNotFound) {
 		t.Errorf("a failed batch left a certificate behind: %v", err)
+	}
+	// Issuing a number that exists is a conflict at its line, in a large
+	// batch too; nothing of the batch stays.
+	size, _ := e2.LogSize(ctx)
+	var again bytes.Buffer
+	if err := WriteJSONL(&again, 1299, 100); err != nil {
+		t.Fatal(err)
+	}
+	var ce *registry.ConflictError
+	if _, err := e2.Import(ctx, &again, registry.ImportOptions{BatchSize: 1000}); !errors.As(err, &ie) || ie.Line != 1 || !errors.As(err, &ce) {
+		t.Errorf("import of an issued number: %v, want *ImportError at line 1 with a *ConflictError", err)
+	}
+	if _, err := e2.Get(ctx, GenNumber(1300)); !errors.Is(err, registry.ErrNotFound) {
+		t.Errorf("a failed batch left a certificate behind: %v", err)
+	}
+	if n, _ := e2.LogSize(ctx); n != size {
+		t.Errorf("log size %d after a failed import, want %d", n, size)
+	}
+	again.Reset()
+	WriteJSONL(&again, 1400, 100)
+	WriteJSONL(&again, 1450, 1)
+	if _, err := e2.Import(ctx, &again, registry.ImportOptions{BatchSize: 1000}); !errors.As(err, &ie) || ie.Line != 101 || !errors.As(err, &ce) {
+		t.Errorf("import repeating a number of its batch: %v, want *ImportError at line 101 with a *ConflictError", err)
+	}
+	if _, err := e2.VerifyLog(ctx); err != nil {
+		t.Errorf("log after failed imports: %v", err)
 	}
 }
 

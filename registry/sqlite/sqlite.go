@@ -94,6 +94,10 @@ var migrations = []string{
 		size INTEGER NOT NULL
 	);
 	INSERT INTO log_head (id, size) VALUES (1, 0);`,
+	// Version 2: terms are deleted by their key (the registry knows the
+	// terms of the version it replaces), so the index by number, one
+	// B-tree insert per term on every import, goes.
+	`DROP INDEX IF EXISTS terms_number;`,
 }
 
 // Open opens (creating if needed) the registry in the SQLite file at
@@ -270,7 +274,7 @@ var writeQueries = []query{
 	{"updCert", `UPDATE certs SET version = ?, revision = ?, status = ?, reason = ?, body_id = ?, scheme = ?, valid_from = ?, valid_until = ?, products = ?, updated = ? WHERE number = ?`},
 	{"insVersion", `INSERT INTO versions (number, version, digest, json, created) VALUES (?, ?, ?, ?, ?)`},
 	{"insEvent", `INSERT INTO events (seq, number, leaf) VALUES (?, ?, ?)`},
-	{"delTerms", `DELETE FROM terms WHERE number = ?`},
+	{"delTerm", `DELETE FROM terms WHERE kind = ? AND term = ? AND number = ?`},
 	{"insTerm", `INSERT OR IGNORE INTO terms (kind, term, number) VALUES (?, ?, ?)`},
 	{"insNode", `INSERT INTO nodes (id, hash) VALUES (?, ?)`},
 	{"insRequest", `INSERT INTO requests (key, fingerprint, seq) VALUES (?, ?, ?)`},
@@ -385,8 +389,8 @@ func (t *sqliteTx) Write(ctx context.Context, w *store.Writes) error {
 		}
 		return nil
 	}
-	for _, n := range w.ReplaceTerms {
-		if err := exec("delTerms", n); err != nil {
+	for _, tm := range w.DeleteTerms {
+		if err := exec("delTerm", tm.Kind, tm.Term, tm.Number); err != nil {
 			return err
 		}
 	}

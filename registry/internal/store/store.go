@@ -121,14 +121,14 @@ type Writes struct {
 	UpdatedCerts []Cert
 	Versions     []Version
 	Events       []Event
-	// ReplaceTerms names certificates whose terms are deleted before
-	// Terms are inserted.
-	ReplaceTerms []string
-	Terms        []Term
-	Nodes        []Node
-	Requests     []Request
-	Bodies       []Body // upserted
-	SealCerts    []SealCert
+	// DeleteTerms are deleted before Terms are inserted: the terms of
+	// versions that a new version replaces.
+	DeleteTerms []Term
+	Terms       []Term
+	Nodes       []Node
+	Requests    []Request
+	Bodies      []Body // upserted
+	SealCerts   []SealCert
 	// LogSize is the log size after the writes.
 	LogSize uint64
 }

@@ -1,0 +1,71 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/ecertkit/ecertkit/ecert"
+	"github.com/ecertkit/ecertkit/registry"
+	"github.com/ecertkit/ecertkit/registry/registrytest"
+)
+
+// A database written at schema version 1 opens, is brought up to date,
+// and keeps working: search, renaming modifications, the log.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	all := migrations
+	migrations = all[:1]
+	reg, err := Open(ctx, path, registry.Options{})
+	if err != nil {
+		migrations = all
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	registrytest.WriteJSONL(&buf, 0, 100)
+	_, err = reg.Import(ctx, &buf, registry.ImportOptions{})
+	reg.Close()
+	migrations = all
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	reg, err = Open(ctx, path, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	db, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v, idx int
+	db.QueryRow("PRAGMA user_version").Scan(&v)
+	db.QueryRow("SELECT COUNT(*) FROM sqlite_master WHERE name = 'terms_number'").Scan(&idx)
+	if v != len(migrations) || idx != 0 {
+		t.Errorf("schema version %d, terms_number index %d; want %d, 0", v, idx, len(migrations))
+	}
+	rec, err := reg.Get(ctx, registrytest.GenNumber(42))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := rec.Certificate.NewVersion()
+	v2.Holder.Name = ecert.Text{"en": "Migrated Holder"}
+	v2.Status = ecert.StatusValid
+	if _, err := reg.Modify(ctx, v2, registry.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int{"holder 0000004": 9, "migrated holder": 1} {
+		p, err := reg.Search(ctx, registry.Query{HolderPrefix: q})
+		if err != nil || len(p.Records) != want {
+			t.Errorf("search %q: %d records, %v; want %d", q, len(p.Records), err, want)
+		}
+	}
+	if _, err := reg.VerifyLog(ctx); err != nil {
+		t.Error(err)
+	}
+}
