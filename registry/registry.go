@@ -673,45 +673,30 @@ func (r *Registry) GetVersion(ctx context.Context, number string, version int) (
 	return r.record(cur, v, r.now())
 }
 
-// History returns every version and event of a certificate.
+// History returns every version and event of a certificate, as of one
+// moment.
 func (r *Registry) History(ctx context.Context, number string) (*History, error) {
-	// The three reads are not one snapshot: a change between them shows
-	// as counts that disagree (a certificate has one event per revision
-	// and its versions count up to the current one); read again then.
-	for attempt := 0; ; attempt++ {
-		cur, err := r.st.Cert(ctx, number)
-		if err != nil {
-			return nil, notFound("certificate", number, err)
-		}
-		vs, err := r.st.Versions(ctx, number)
-		if err != nil {
-			return nil, fmt.Errorf("registry: history %s: %w", number, err)
-		}
-		es, err := r.st.Events(ctx, number)
-		if err != nil {
-			return nil, fmt.Errorf("registry: history %s: %w", number, err)
-		}
-		if (len(vs) != cur.Version || len(es) != cur.Revision) && attempt < 10 {
-			continue
-		}
-		now := r.now()
-		h := &History{Number: number}
-		for _, v := range vs {
-			rec, err := r.record(cur, v, now)
-			if err != nil {
-				return nil, err
-			}
-			h.Versions = append(h.Versions, *rec)
-		}
-		for _, e := range es {
-			ev, err := decodeEvent(e)
-			if err != nil {
-				return nil, err
-			}
-			h.Events = append(h.Events, ev)
-		}
-		return h, nil
+	sh, err := r.st.History(ctx, number)
+	if err != nil {
+		return nil, notFound("certificate", number, err)
 	}
+	now := r.now()
+	h := &History{Number: number, Versions: make([]Record, 0, len(sh.Versions)), Events: make([]Event, 0, len(sh.Events))}
+	for _, v := range sh.Versions {
+		rec, err := r.record(sh.Cert, v, now)
+		if err != nil {
+			return nil, err
+		}
+		h.Versions = append(h.Versions, *rec)
+	}
+	for _, e := range sh.Events {
+		ev, err := decodeEvent(e)
+		if err != nil {
+			return nil, err
+		}
+		h.Events = append(h.Events, ev)
+	}
+	return h, nil
 }
 
 // Check tells which version of certificate number has contents with

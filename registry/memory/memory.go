@@ -202,6 +202,16 @@ func (r reader) Events(ctx context.Context, number string) ([]store.Event, error
 	return es, nil
 }
 
+func (r reader) History(ctx context.Context, number string) (store.History, error) {
+	c, err := r.Cert(ctx, number)
+	if err != nil {
+		return store.History{}, err
+	}
+	vs, _ := r.Versions(ctx, number)
+	es, _ := r.Events(ctx, number)
+	return store.History{Cert: c, Versions: vs, Events: es}, nil
+}
+
 func (r reader) Search(ctx context.Context, q store.Query) ([]store.Current, error) {
 	numbers := make([]string, 0, len(r.d.certs))
 	for n := range r.d.certs {
@@ -365,6 +375,12 @@ func (s *memStore) Events(ctx context.Context, n string) ([]store.Event, error) 
 	defer done()
 	return r.Events(ctx, n)
 }
+func (s *memStore) History(ctx context.Context, n string) (store.History, error) {
+	r, done := s.r()
+	defer done()
+	return r.History(ctx, n)
+}
+
 func (s *memStore) Search(ctx context.Context, q store.Query) ([]store.Current, error) {
 	r, done := s.r()
 	defer done()

@@ -365,6 +365,52 @@ func (r reader) Events(ctx context.Context, number string) ([]store.Event, error
 	return scanEvents(r.q.Query(ctx, `SELECT seq, number, leaf FROM events WHERE number = $1 ORDER BY seq`, number))
 }
 
+// historySQL reads a certificate's row (kind 0), versions (1) and events
+// (2) with one statement, so from one snapshot.
+const historySQL = `SELECT 0, version::bigint, revision::bigint, status, reason, body_id, scheme, products, valid_from, valid_until, updated, NULL::bytea, NULL::bytea FROM certs WHERE number = $1
+	UNION ALL SELECT 1, version, created, '', '', '', '', '', 0, 0, 0, digest, json FROM versions WHERE number = $1
+	UNION ALL SELECT 2, seq, 0, '', '', '', '', '', 0, 0, 0, NULL, leaf FROM events WHERE number = $1
+	ORDER BY 1, 2`
+
+func (r reader) History(ctx context.Context, number string) (store.History, error) {
+	var h store.History
+	rows, err := r.q.Query(ctx, historySQL, number)
+	if err != nil {
+		return h, err
+	}
+	defer rows.Close()
+	found := false
+	for rows.Next() {
+		var kind int
+		var n, a int64
+		var c store.Cert
+		var d, b []byte
+		if err := rows.Scan(&kind, &n, &a, &c.Status, &c.Reason, &c.BodyID, &c.Scheme, &c.Products, &c.ValidFrom, &c.ValidUntil, &c.Updated, &d, &b); err != nil {
+			return h, err
+		}
+		switch kind {
+		case 0:
+			c.Number, c.Version, c.Revision = number, int(n), int(a)
+			h.Cert, found = c, true
+		case 1:
+			v := store.Version{Number: number, Version: int(n), JSON: b, Created: a}
+			if v.Digest, err = digestOf(d); err != nil {
+				return h, err
+			}
+			h.Versions = append(h.Versions, v)
+		case 2:
+			h.Events = append(h.Events, store.Event{Seq: uint64(n), Number: number, Leaf: b})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return h, err
+	}
+	if !found {
+		return h, store.ErrNotFound
+	}
+	return h, nil
+}
+
 func (r reader) Leaves(ctx context.Context, start, end uint64) ([]store.Event, error) {
 	return scanEvents(r.q.Query(ctx, `SELECT seq, number, leaf FROM events WHERE seq >= $1 AND seq < $2 ORDER BY seq`, int64(start), int64(end)))
 }

@@ -37,7 +37,7 @@ func BenchImport(b *testing.B, reg *registry.Registry, n int) {
 
 // BenchReads runs the read benchmarks on a registry holding Gen(0) to
 // Gen(n-1): Get and Check by number, Search by holder prefix (reporting
-// its 99th percentile latency) and inclusion proofs.
+// its 99th percentile latency), History by number and inclusion proofs.
 func BenchReads(b *testing.B, reg *registry.Registry, n int) {
 	ctx := context.Background()
 	size, err := reg.LogSize(ctx)
@@ -104,6 +104,20 @@ func BenchReads(b *testing.B, reg *registry.Registry, n int) {
 		}
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	})
+	b.Run("History", func(b *testing.B) {
+		b.ReportAllocs()
+		start := time.Now()
+		b.RunParallel(func(pb *testing.PB) {
+			r := rand.New(rand.NewPCG(rand.Uint64(), 5))
+			for pb.Next() {
+				if h, err := reg.History(ctx, GenNumber(r.IntN(n))); err != nil || len(h.Versions) == 0 {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		perSec(b, start)
 	})
 	b.Run("InclusionProof", func(b *testing.B) {
 		b.ReportAllocs()

@@ -259,6 +259,12 @@ var readQueries = []query{
 	{"byDigest", `SELECT MAX(version) FROM versions WHERE number = ? AND digest = ? HAVING COUNT(*) > 0`},
 	{"check", `SELECT ` + certCols + `, COALESCE((SELECT MAX(v.version) FROM versions v WHERE v.number = c.number AND v.digest = ?), 0) FROM certs c WHERE c.number = ?`},
 	{"events", `SELECT seq, number, leaf FROM events WHERE number = ? ORDER BY seq`},
+	// history reads a certificate's row (kind 0), versions (1) and events
+	// (2) with one statement, so in one read transaction.
+	{"history", `SELECT 0, version, revision, status, reason, body_id, scheme, products, valid_from, valid_until, updated, NULL, NULL FROM certs WHERE number = ?1
+		UNION ALL SELECT 1, version, created, '', '', '', '', '', 0, 0, 0, digest, json FROM versions WHERE number = ?1
+		UNION ALL SELECT 2, seq, 0, '', '', '', '', '', 0, 0, 0, NULL, leaf FROM events WHERE number = ?1
+		ORDER BY 1, 2`},
 	{"body", `SELECT id, status, json, updated FROM bodies WHERE id = ?`},
 	{"bodies", `SELECT id, status, json, updated FROM bodies ORDER BY id`},
 	{"seal", `SELECT spki, body_id, not_before, not_after, der, added FROM seal_certs WHERE spki = ?`},
@@ -617,6 +623,51 @@ func scanEvents(rows *sql.Rows, err error) ([]store.Event, error) {
 
 func (r reader) Events(ctx context.Context, number string) ([]store.Event, error) {
 	return scanEvents(r.stmt(ctx, "events").QueryContext(ctx, number))
+}
+
+func (r reader) History(ctx context.Context, number string) (store.History, error) {
+	rows, err := r.stmt(ctx, "history").QueryContext(ctx, number)
+	if err != nil {
+		return store.History{}, err
+	}
+	defer rows.Close()
+	return scanHistory(rows, number)
+}
+
+// scanHistory reads the rows of the history query.
+func scanHistory(rows *sql.Rows, number string) (store.History, error) {
+	var h store.History
+	found := false
+	for rows.Next() {
+		var kind int
+		var n, a int64
+		var c store.Cert
+		var d, b []byte
+		if err := rows.Scan(&kind, &n, &a, &c.Status, &c.Reason, &c.BodyID, &c.Scheme, &c.Products, &c.ValidFrom, &c.ValidUntil, &c.Updated, &d, &b); err != nil {
+			return h, err
+		}
+		switch kind {
+		case 0:
+			c.Number, c.Version, c.Revision = number, int(n), int(a)
+			h.Cert, found = c, true
+		case 1:
+			v := store.Version{Number: number, Version: int(n), JSON: b, Created: a}
+			var err error
+			if v.Digest, err = digestOf(d); err != nil {
+				return h, err
+			}
+			h.Versions = append(h.Versions, v)
+		case 2:
+			h.Events = append(h.Events, store.Event{Seq: uint64(n), Number: number, Leaf: b})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return h, err
+	}
+	if !found {
+		return h, store.ErrNotFound
+	}
+	return h, nil
 }
 
 func (r reader) Leaves(ctx context.Context, start, end uint64) ([]store.Event, error) {

@@ -48,6 +48,14 @@ type Current struct {
 	Version Version
 }
 
+// History is a certificate's state with all its versions and events, in
+// order, as of one moment.
+type History struct {
+	Cert     Cert
+	Versions []Version
+	Events   []Event
+}
+
 // Event is one leaf of the log: Seq is its index, Leaf its bytes. Number
 // is empty for events about issuing bodies.
 type Event struct {
@@ -145,6 +153,9 @@ type Reader interface {
 	// is d (0 if none) in one read.
 	Check(ctx context.Context, number string, d [32]byte) (Cert, int, error)
 	Events(ctx context.Context, number string) ([]Event, error)
+	// History reads a certificate's state, versions and events in one
+	// consistent read.
+	History(ctx context.Context, number string) (History, error)
 	Search(ctx context.Context, q Query) ([]Current, error)
 	Body(ctx context.Context, id string) (Body, error)
 	Bodies(ctx context.Context) ([]Body, error)
