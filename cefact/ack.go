@@ -40,21 +40,22 @@ func EncodeAcknowledgement(w io.Writer, a *Acknowledgement) error {
 	if a == nil {
 		return fmt.Errorf("cefact: encode acknowledgement: nil")
 	}
-	root := el("rsm", "SPSAcknowledgement")
+	var n nodes
+	root := n.el("rsm", "SPSAcknowledgement")
 	root.CreateAttr("xmlns:rsm", NSAcknowledgement)
 	root.CreateAttr("xmlns:ram", NSRAM)
 	root.CreateAttr("xmlns:udt", NSUDT)
 	root.CreateAttr("xmlns:qdt", NSQDT)
-	d := add(root, "rsm", "SPSAcknowledgementDocument")
+	d := n.add(root, "rsm", "SPSAcknowledgementDocument")
 	if !a.Issued.IsZero() {
-		dateTime(d, "IssueDateTime", a.Issued)
+		n.dateTime(d, "IssueDateTime", a.Issued)
 	}
 	if a.Status != "" {
-		addText(d, "StatusCode", a.Status)
+		n.addText(d, "StatusCode", a.Status)
 	}
-	texts(d, "ReasonInformation", a.Reason, false)
+	n.texts(d, "ReasonInformation", a.Reason, false)
 	for _, r := range a.References {
-		reference(d, r)
+		n.reference(d, r)
 	}
 	if err := insertUnmapped(root, a.Extensions, "SPSAcknowledgementType", NSAcknowledgement); err != nil {
 		return err

@@ -195,33 +195,72 @@ func escape(w *xmlWriter, s string, attr bool) {
 
 // encoder builds one document.
 type encoder struct {
+	nodes
 	c     *ecert.Certificate
 	notes []*etree.Element // document-level IncludedSPSNote, in order
 	trans []*etree.Element // translation notes, written after notes
 }
 
-func el(space, tag string) *etree.Element {
-	e := etree.NewElement(tag)
-	e.Space = space
+// nodes allocates the elements, texts and child lists of an encoded tree
+// in blocks.
+type nodes struct {
+	elems []etree.Element
+	chars []etree.CharData
+	toks  []etree.Token
+}
+
+func (n *nodes) el(space, tag string) *etree.Element {
+	if len(n.elems) == cap(n.elems) {
+		n.elems = make([]etree.Element, 0, 64)
+	}
+	n.elems = n.elems[:len(n.elems)+1]
+	e := &n.elems[len(n.elems)-1]
+	e.Space, e.Tag = space, tag
 	return e
 }
 
-func add(p *etree.Element, space, tag string) *etree.Element {
-	e := el(space, tag)
-	p.AddChild(e)
+// addChild is p.AddChild(c), with p's child list grown in a block.
+func (n *nodes) addChild(p *etree.Element, c etree.Token) {
+	if len(p.Child) == cap(p.Child) {
+		size := max(2, 2*cap(p.Child))
+		if cap(n.toks)-len(n.toks) < size {
+			n.toks = make([]etree.Token, 0, max(size, 256))
+		}
+		l := len(n.toks)
+		n.toks = n.toks[:l+size]
+		grown := n.toks[l : l+len(p.Child) : l+size]
+		copy(grown, p.Child)
+		p.Child = grown
+	}
+	p.AddChild(c)
+}
+
+func (n *nodes) add(p *etree.Element, space, tag string) *etree.Element {
+	e := n.el(space, tag)
+	n.addChild(p, e)
 	return e
 }
 
-func addText(p *etree.Element, tag, text string) *etree.Element {
-	e := add(p, "ram", tag)
+func (n *nodes) text(p *etree.Element, text string) {
+	if len(n.chars) == cap(n.chars) {
+		n.chars = make([]etree.CharData, 0, 64)
+	}
+	n.chars = n.chars[:len(n.chars)+1]
+	t := &n.chars[len(n.chars)-1]
+	t.Data = text
+	n.addChild(p, t)
+}
+
+func (n *nodes) addText(p *etree.Element, tag, text string) *etree.Element {
+	e := n.add(p, "ram", tag)
 	if text != "" {
-		e.AddChild(etree.NewText(text))
+		n.text(e, text)
 	}
 	return e
 }
 
-func addLang(p *etree.Element, tag, lang, text string) *etree.Element {
-	e := addText(p, tag, text)
+func (n *nodes) addLang(p *etree.Element, tag, lang, text string) *etree.Element {
+	e := n.addText(p, tag, text)
 	if lang != "" {
 		e.CreateAttr("languageID", lang)
 	}
@@ -230,15 +269,15 @@ func addLang(p *etree.Element, tag, lang, text string) *etree.Element {
 
 // texts writes one element per language; required writes one empty
 // element for an empty Text.
-func texts(p *etree.Element, tag string, t ecert.Text, required bool) {
+func (n *nodes) texts(p *etree.Element, tag string, t ecert.Text, required bool) {
 	if len(t) == 0 {
 		if required {
-			addText(p, tag, "")
+			n.addText(p, tag, "")
 		}
 		return
 	}
 	for _, l := range sortedLangs(t, false) {
-		addLang(p, tag, l, t[l])
+		n.addLang(p, tag, l, t[l])
 	}
 }
 
@@ -247,12 +286,12 @@ func texts(p *etree.Element, tag string, t ecert.Text, required bool) {
 func (e *encoder) single(p *etree.Element, tag string, t ecert.Text, path string, required bool) {
 	if len(t) == 0 {
 		if required {
-			addText(p, tag, "")
+			e.addText(p, tag, "")
 		}
 		return
 	}
 	langs := sortedLangs(t, true)
-	addLang(p, tag, langs[0], t[langs[0]])
+	e.addLang(p, tag, langs[0], t[langs[0]])
 	e.translate(path, t, langs[1:])
 }
 
@@ -260,18 +299,18 @@ func (e *encoder) translate(path string, t ecert.Text, langs []string) {
 	if len(langs) == 0 {
 		return
 	}
-	n := el("ram", "IncludedSPSNote")
-	addText(n, "Subject", subjText+path)
+	n := e.el("ram", "IncludedSPSNote")
+	e.addText(n, "Subject", subjText+path)
 	for _, l := range langs {
-		addLang(n, "Content", l, t[l])
+		e.addLang(n, "Content", l, t[l])
 	}
 	e.trans = append(e.trans, n)
 }
 
 func (e *encoder) note(subject string, t ecert.Text) {
-	n := el("ram", "IncludedSPSNote")
-	addText(n, "Subject", subject)
-	texts(n, "Content", t, true)
+	n := e.el("ram", "IncludedSPSNote")
+	e.addText(n, "Subject", subject)
+	e.texts(n, "Content", t, true)
 	e.notes = append(e.notes, n)
 }
 
@@ -279,19 +318,19 @@ func (e *encoder) noteValue(subject, value string) {
 	e.note(subject, ecert.Text{"": value})
 }
 
-func dateTime(p *etree.Element, tag string, t time.Time) {
-	d := add(p, "ram", tag)
-	s := add(d, "udt", "DateTimeString")
-	s.AddChild(etree.NewText(formatTime(t)))
+func (n *nodes) dateTime(p *etree.Element, tag string, t time.Time) {
+	d := n.add(p, "ram", tag)
+	s := n.add(d, "udt", "DateTimeString")
+	n.text(s, formatTime(t))
 }
 
 func formatTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
 
-func measure(p *etree.Element, tag string, m *ecert.Measure) {
+func (n *nodes) measure(p *etree.Element, tag string, m *ecert.Measure) {
 	if m == nil {
 		return
 	}
-	x := addText(p, tag, m.Value)
+	x := n.addText(p, tag, m.Value)
 	if m.Unit != "" {
 		x.CreateAttr("unitCode", m.Unit)
 	}
@@ -302,7 +341,7 @@ func encodeTree(c *ecert.Certificate) (*etree.Element, error) {
 		return nil, fmt.Errorf("cefact: encode: nil certificate")
 	}
 	e := &encoder{c: c}
-	root := el("rsm", "SPSCertificate")
+	root := e.el("rsm", "SPSCertificate")
 	for _, p := range []string{"rsm", "ram", "udt", "qdt"} {
 		uri := NSRAM
 		switch p {
@@ -317,7 +356,7 @@ func encodeTree(c *ecert.Certificate) (*etree.Element, error) {
 	}
 
 	// Pieces that record translations and notes are built first.
-	issuer := el("ram", "IssuerSPSParty")
+	issuer := e.el("ram", "IssuerSPSParty")
 	e.party(issuer, &ecert.Party{ID: c.IssuingBody.ID, Name: c.IssuingBody.Name, Address: c.IssuingBody.Address}, "issuingBody", "")
 	cons := e.consignment()
 	sig := e.signatory()
@@ -379,31 +418,31 @@ func encodeTree(c *ecert.Certificate) (*etree.Element, error) {
 	}
 
 	// rsm:SPSExchangedDocument
-	d := add(root, "rsm", "SPSExchangedDocument")
-	texts(d, "Name", c.Title, false)
-	addText(d, "ID", c.Number)
-	texts(d, "Description", c.Scope, false)
-	addText(d, "TypeCode", typeCodeFor(c.Scheme))
+	d := e.add(root, "rsm", "SPSExchangedDocument")
+	e.texts(d, "Name", c.Title, false)
+	e.addText(d, "ID", c.Number)
+	e.texts(d, "Description", c.Scope, false)
+	e.addText(d, "TypeCode", typeCodeFor(c.Scheme))
 	if sc, ok := statusCode[c.Status]; ok {
-		addText(d, "StatusCode", sc)
+		e.addText(d, "StatusCode", sc)
 	} else if c.Status != "" {
 		return nil, fmt.Errorf("cefact: encode: unknown status %q", c.Status)
 	}
 	if !c.IssueDate.IsZero() {
-		dateTime(d, "IssueDateTime", c.IssueDate)
+		e.dateTime(d, "IssueDateTime", c.IssueDate)
 	}
-	d.AddChild(issuer)
+	e.addChild(d, issuer)
 	for _, n := range e.notes {
-		d.AddChild(n)
+		e.addChild(d, n)
 	}
 	for _, n := range e.trans {
-		d.AddChild(n)
+		e.addChild(d, n)
 	}
 	for _, r := range c.References {
-		reference(d, r)
+		e.reference(d, r)
 	}
-	d.AddChild(sig)
-	root.AddChild(cons)
+	e.addChild(d, sig)
+	e.addChild(root, cons)
 
 	if err := insertUnmapped(root, c.Extensions, "SPSCertificateType", NSCertificate); err != nil {
 		return nil, err
@@ -426,16 +465,16 @@ func isDigits(s string) bool {
 // party writes the content of an SPSPartyType element.
 func (e *encoder) party(p *etree.Element, pt *ecert.Party, path, role string) {
 	if pt.ID != "" {
-		addText(p, "ID", pt.ID)
+		e.addText(p, "ID", pt.ID)
 	}
 	e.single(p, "Name", pt.Name, path+".name", false)
 	if role != "" {
-		addText(p, "RoleCode", role)
+		e.addText(p, "RoleCode", role)
 	}
 	if a := pt.Address; a != nil {
-		ad := add(p, "ram", "SpecifiedSPSAddress")
+		ad := e.add(p, "ram", "SpecifiedSPSAddress")
 		if a.Postcode != "" {
-			addText(ad, "PostcodeCode", a.Postcode)
+			e.addText(ad, "PostcodeCode", a.Postcode)
 		}
 		langs := sortedLangs(a.Street, true)
 		for i, l := range langs {
@@ -443,14 +482,14 @@ func (e *encoder) party(p *etree.Element, pt *ecert.Party, path, role string) {
 				e.translate(path+".address.street", a.Street, langs[i:])
 				break
 			}
-			addLang(ad, lineTags[i], l, a.Street[l])
+			e.addLang(ad, lineTags[i], l, a.Street[l])
 		}
 		e.single(ad, "CityName", a.City, path+".address.city", false)
 		if a.Country != "" {
-			addText(ad, "CountryID", a.Country)
+			e.addText(ad, "CountryID", a.Country)
 		}
 		if a.Subdivision != "" {
-			addText(ad, "CountrySubDivisionID", a.Subdivision)
+			e.addText(ad, "CountrySubDivisionID", a.Subdivision)
 		}
 	}
 }
@@ -459,168 +498,168 @@ var lineTags = []string{"LineOne", "LineTwo", "LineThree", "LineFour", "LineFive
 
 func (e *encoder) signatory() *etree.Element {
 	c := e.c
-	a := el("ram", "SignatorySPSAuthentication")
+	a := e.el("ram", "SignatorySPSAuthentication")
 	s := c.Signatory
 	if s != nil && !c.IssueDate.IsZero() {
-		dateTime(a, "ActualDateTime", c.IssueDate)
+		e.dateTime(a, "ActualDateTime", c.IssueDate)
 	}
-	loc := add(a, "ram", "IssueSPSLocation")
+	loc := e.add(a, "ram", "IssueSPSLocation")
 	var place ecert.Text
 	if s != nil {
 		place = s.Place
 	}
-	texts(loc, "Name", place, true)
+	e.texts(loc, "Name", place, true)
 	if s != nil {
-		person := add(add(a, "ram", "ProviderSPSParty"), "ram", "SpecifiedSPSPerson")
+		person := e.add(e.add(a, "ram", "ProviderSPSParty"), "ram", "SpecifiedSPSPerson")
 		e.single(person, "Name", s.Name, "signatory.name", true)
 		if len(s.Role) > 0 {
-			texts(add(person, "ram", "AttainedSPSQualification"), "Name", s.Role, true)
+			e.texts(e.add(person, "ram", "AttainedSPSQualification"), "Name", s.Role, true)
 		}
 	}
 	for _, st := range c.Standards {
-		cl := add(a, "ram", "IncludedSPSClause")
-		id := addText(cl, "ID", st.Code)
+		cl := e.add(a, "ram", "IncludedSPSClause")
+		id := e.addText(cl, "ID", st.Code)
 		id.CreateAttr("schemeID", standardID)
 		if st.Edition != "" {
 			id.CreateAttr("schemeVersionID", st.Edition)
 		}
-		texts(cl, "Content", st.Title, false)
+		e.texts(cl, "Content", st.Title, false)
 	}
 	return a
 }
 
 func (e *encoder) consignment() *etree.Element {
 	c := e.c
-	cs := el("rsm", "SPSConsignment")
+	cs := e.el("rsm", "SPSConsignment")
 	con := c.Consignment
 	exportCountry, importCountry := placeholderCountry(c), placeholderCountry(c)
-	consignor, consignee := add(cs, "ram", "ConsignorSPSParty"), add(cs, "ram", "ConsigneeSPSParty")
+	consignor, consignee := e.add(cs, "ram", "ConsignorSPSParty"), e.add(cs, "ram", "ConsigneeSPSParty")
 	if con != nil {
 		e.party(consignor, &con.Consignor, "consignment.consignor", "")
 		e.party(consignee, &con.Consignee, "consignment.consignee", "")
 		exportCountry, importCountry = con.ExportCountry, con.ImportCountry
 	}
-	ex := add(cs, "ram", "ExportSPSCountry")
-	addText(ex, "ID", exportCountry)
+	ex := e.add(cs, "ram", "ExportSPSCountry")
+	e.addText(ex, "ID", exportCountry)
 	// The certificate's own parties: holder, applicant, manufacturer, factories.
-	sub := add(ex, "ram", "SubordinateSPSCountrySubDivision")
-	addText(sub, "ID", partiesID)
-	addText(sub, "Name", partiesName)
-	e.party(add(sub, "ram", "ActivityAuthorizedSPSParty"), &c.Holder, "holder", roleHolder)
+	sub := e.add(ex, "ram", "SubordinateSPSCountrySubDivision")
+	e.addText(sub, "ID", partiesID)
+	e.addText(sub, "Name", partiesName)
+	e.party(e.add(sub, "ram", "ActivityAuthorizedSPSParty"), &c.Holder, "holder", roleHolder)
 	if c.Applicant != nil {
-		e.party(add(sub, "ram", "ActivityAuthorizedSPSParty"), c.Applicant, "applicant", roleApplicant)
+		e.party(e.add(sub, "ram", "ActivityAuthorizedSPSParty"), c.Applicant, "applicant", roleApplicant)
 	}
 	if c.Manufacturer != nil {
-		e.party(add(sub, "ram", "ActivityAuthorizedSPSParty"), c.Manufacturer, "manufacturer", roleManufacturer)
+		e.party(e.add(sub, "ram", "ActivityAuthorizedSPSParty"), c.Manufacturer, "manufacturer", roleManufacturer)
 	}
 	for i := range c.Factories {
-		e.party(add(sub, "ram", "ActivityAuthorizedSPSParty"), &c.Factories[i], "factories["+strconv.Itoa(i)+"]", roleFactory)
+		e.party(e.add(sub, "ram", "ActivityAuthorizedSPSParty"), &c.Factories[i], "factories["+strconv.Itoa(i)+"]", roleFactory)
 	}
-	addText(add(cs, "ram", "ImportSPSCountry"), "ID", importCountry)
+	e.addText(e.add(cs, "ram", "ImportSPSCountry"), "ID", importCountry)
 	if con != nil && len(con.EntryPoint) > 0 {
-		texts(add(cs, "ram", "UnloadingBaseportSPSLocation"), "Name", con.EntryPoint, true)
+		e.texts(e.add(cs, "ram", "UnloadingBaseportSPSLocation"), "Name", con.EntryPoint, true)
 	}
-	addText(add(add(cs, "ram", "ExaminationSPSEvent"), "ram", "OccurrenceSPSLocation"), "Name", "")
+	e.addText(e.add(e.add(cs, "ram", "ExaminationSPSEvent"), "ram", "OccurrenceSPSLocation"), "Name", "")
 	if con != nil {
 		for _, t := range con.Transport {
-			m := add(cs, "ram", "MainCarriageSPSTransportMovement")
+			m := e.add(cs, "ram", "MainCarriageSPSTransportMovement")
 			if t.ID != "" {
-				addText(m, "ID", t.ID)
+				e.addText(m, "ID", t.ID)
 			}
-			addText(m, "ModeCode", t.Mode)
+			e.addText(m, "ModeCode", t.Mode)
 			if t.Means != "" {
-				addText(add(m, "ram", "UsedSPSTransportMeans"), "Name", t.Means)
+				e.addText(e.add(m, "ram", "UsedSPSTransportMeans"), "Name", t.Means)
 			}
 		}
 	}
-	ci := add(cs, "ram", "IncludedSPSConsignmentItem")
+	ci := e.add(cs, "ram", "IncludedSPSConsignmentItem")
 	seq := 0
 	if con != nil {
 		for i := range con.Items {
 			seq++
-			e.item(add(ci, "ram", "IncludedSPSTradeLineItem"), seq, &con.Items[i])
+			e.item(e.add(ci, "ram", "IncludedSPSTradeLineItem"), seq, &con.Items[i])
 		}
 	}
 	for i := range c.Products {
 		seq++
-		e.product(add(ci, "ram", "IncludedSPSTradeLineItem"), seq, &c.Products[i])
+		e.product(e.add(ci, "ram", "IncludedSPSTradeLineItem"), seq, &c.Products[i])
 	}
 	if seq == 0 {
 		// The schema needs one trade line item.
-		li := add(ci, "ram", "IncludedSPSTradeLineItem")
-		addText(li, "SequenceNumeric", placeholderSeq)
-		addText(li, "Description", "")
+		li := e.add(ci, "ram", "IncludedSPSTradeLineItem")
+		e.addText(li, "SequenceNumeric", placeholderSeq)
+		e.addText(li, "Description", "")
 	}
 	return cs
 }
 
 func (e *encoder) item(li *etree.Element, seq int, it *ecert.Item) {
-	addText(li, "SequenceNumeric", strconv.Itoa(seq))
-	texts(li, "Description", it.Description, true)
+	e.addText(li, "SequenceNumeric", strconv.Itoa(seq))
+	e.texts(li, "Description", it.Description, true)
 	if it.ScientificName != "" {
-		addText(li, "ScientificName", it.ScientificName)
+		e.addText(li, "ScientificName", it.ScientificName)
 	}
-	measure(li, "NetWeightMeasure", it.NetWeight)
-	measure(li, "GrossWeightMeasure", it.GrossWeight)
+	e.measure(li, "NetWeightMeasure", it.NetWeight)
+	e.measure(li, "GrossWeightMeasure", it.GrossWeight)
 	if q := it.Quantity; q != nil {
 		for _, kv := range [2][2]string{{subjQuantityValue, q.Value}, {subjQuantityUnit, q.Unit}} {
-			n := add(li, "ram", "AdditionalInformationSPSNote")
-			addText(n, "Subject", kv[0])
-			addText(n, "Content", kv[1])
+			n := e.add(li, "ram", "AdditionalInformationSPSNote")
+			e.addText(n, "Subject", kv[0])
+			e.addText(n, "Content", kv[1])
 		}
 	}
 	if it.HSCode != "" {
-		cl := add(li, "ram", "ApplicableSPSClassification")
-		addText(cl, "SystemName", hsSystem)
-		addText(cl, "ClassCode", it.HSCode)
+		cl := e.add(li, "ram", "ApplicableSPSClassification")
+		e.addText(cl, "SystemName", hsSystem)
+		e.addText(cl, "ClassCode", it.HSCode)
 	}
 	if p := it.Packages; p != nil {
-		pk := add(li, "ram", "PhysicalSPSPackage")
-		addText(pk, "LevelCode", packageLevel)
-		addText(pk, "TypeCode", p.Unit)
-		addText(pk, "ItemQuantity", p.Value)
+		pk := e.add(li, "ram", "PhysicalSPSPackage")
+		e.addText(pk, "LevelCode", packageLevel)
+		e.addText(pk, "TypeCode", p.Unit)
+		e.addText(pk, "ItemQuantity", p.Value)
 	}
 	if it.OriginCountry != "" {
-		addText(add(li, "ram", "OriginSPSCountry"), "ID", it.OriginCountry)
+		e.addText(e.add(li, "ram", "OriginSPSCountry"), "ID", it.OriginCountry)
 	}
 }
 
 func (e *encoder) product(li *etree.Element, seq int, p *ecert.Product) {
-	addText(li, "SequenceNumeric", strconv.Itoa(seq))
-	texts(li, "Description", p.Name, true)
-	n := add(li, "ram", "AdditionalInformationSPSNote")
-	addText(n, "Subject", subjProduct)
-	addText(n, "Content", p.Brand)
+	e.addText(li, "SequenceNumeric", strconv.Itoa(seq))
+	e.texts(li, "Description", p.Name, true)
+	n := e.add(li, "ram", "AdditionalInformationSPSNote")
+	e.addText(n, "Subject", subjProduct)
+	e.addText(n, "Content", p.Brand)
 	if len(p.Specifications) > 0 {
-		n := add(li, "ram", "AdditionalInformationSPSNote")
-		addText(n, "Subject", subjSpecifications)
-		texts(n, "Content", p.Specifications, true)
+		n := e.add(li, "ram", "AdditionalInformationSPSNote")
+		e.addText(n, "Subject", subjSpecifications)
+		e.texts(n, "Content", p.Specifications, true)
 	}
 	if p.HSCode != "" {
-		cl := add(li, "ram", "ApplicableSPSClassification")
-		addText(cl, "SystemName", hsSystem)
-		addText(cl, "ClassCode", p.HSCode)
+		cl := e.add(li, "ram", "ApplicableSPSClassification")
+		e.addText(cl, "SystemName", hsSystem)
+		e.addText(cl, "ClassCode", p.HSCode)
 	}
 	for _, m := range p.Models {
-		cl := add(li, "ram", "ApplicableSPSClassification")
-		addText(cl, "SystemName", modelSystem)
-		addText(cl, "ClassCode", m.Code)
-		texts(cl, "ClassName", m.Description, false)
+		cl := e.add(li, "ram", "ApplicableSPSClassification")
+		e.addText(cl, "SystemName", modelSystem)
+		e.addText(cl, "ClassCode", m.Code)
+		e.texts(cl, "ClassName", m.Description, false)
 	}
 }
 
-func reference(p *etree.Element, r ecert.Reference) {
-	rd := add(p, "ram", "ReferenceSPSReferencedDocument")
+func (n *nodes) reference(p *etree.Element, r ecert.Reference) {
+	rd := n.add(p, "ram", "ReferenceSPSReferencedDocument")
 	if !r.Issued.IsZero() {
-		dateTime(rd, "IssueDateTime", r.Issued)
+		n.dateTime(rd, "IssueDateTime", r.Issued)
 	}
 	if isDigits(r.Type) {
-		addText(rd, "TypeCode", r.Type)
+		n.addText(rd, "TypeCode", r.Type)
 	}
 	if r.ID != "" {
-		addText(rd, "ID", r.ID)
+		n.addText(rd, "ID", r.ID)
 	}
 	if r.Type != "" && !isDigits(r.Type) {
-		addText(rd, "Information", r.Type)
+		n.addText(rd, "Information", r.Type)
 	}
 }

@@ -302,9 +302,10 @@ func (t *tree) collect(c *claims) []unmappedPart {
 // siblingCounter gives the 1-based position of each child among its
 // same-named siblings, in document order.
 type siblingCounter struct {
-	names []*etree.Element // first child of each name
-	count []int
-	many  map[[2]string]int // once there are many names
+	n     int
+	first [16]*etree.Element // first child of each name
+	count [16]int
+	many  map[[2]string]int // once there are more names
 }
 
 func (s *siblingCounter) next(k *etree.Element) int {
@@ -313,21 +314,21 @@ func (s *siblingCounter) next(k *etree.Element) int {
 		s.many[n]++
 		return s.many[n]
 	}
-	for i, f := range s.names {
+	for i, f := range s.first[:s.n] {
 		if f.Tag == k.Tag && f.Space == k.Space {
 			s.count[i]++
 			return s.count[i]
 		}
 	}
-	if len(s.names) == 32 {
-		s.many = make(map[[2]string]int, 64)
-		for i, f := range s.names {
+	if s.n == len(s.first) {
+		s.many = make(map[[2]string]int, 2*len(s.first))
+		for i, f := range s.first {
 			s.many[[2]string{f.Space, f.Tag}] = s.count[i]
 		}
 		return s.next(k)
 	}
-	s.names = append(s.names, k)
-	s.count = append(s.count, 1)
+	s.first[s.n], s.count[s.n] = k, 1
+	s.n++
 	return 1
 }
 
@@ -557,7 +558,9 @@ func (in *inserter) insert(steps []step, value string) error {
 		m := in.byName(cur)
 		for len(m[sp+":"+s.local]) < s.index {
 			// Structure that the mapped part did not regenerate.
-			in.add(cur, el(sp, s.local), s.index)
+			e := etree.NewElement(s.local)
+			e.Space = sp
+			in.add(cur, e, s.index)
 		}
 		next := m[sp+":"+s.local][s.index-1]
 		in.types[next] = childType(in.types[cur], s.local)

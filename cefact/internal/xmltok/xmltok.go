@@ -75,7 +75,8 @@ const (
 	CharData
 )
 
-// Token is one token. Attr is only valid until the next call of Next.
+// Token is one token. Next reuses it: a Token and its Attr are only valid
+// until the next call of Next.
 type Token struct {
 	Kind        Kind
 	Name        Name
@@ -146,6 +147,7 @@ type Tokenizer struct {
 	seenRoot bool
 	closing  bool // a self-closing tag's end is due
 	err      error
+	tok      Token
 }
 
 // New returns a tokenizer for the document src. A leading UTF-8 byte order
@@ -200,9 +202,9 @@ func (t *Tokenizer) failf(format string, args ...any) error {
 // Next returns the next token, a token of kind EOF at the end of a
 // well-formed document, or an *Error. After an error, Next returns the
 // same error.
-func (t *Tokenizer) Next() (Token, error) {
+func (t *Tokenizer) Next() (*Token, error) {
 	if t.err != nil {
-		return Token{}, t.err
+		return nil, t.err
 	}
 	if t.closing {
 		t.closing = false
@@ -212,25 +214,26 @@ func (t *Tokenizer) Next() (Token, error) {
 		if t.s[t.pos] != '<' {
 			text, ok := t.text(0)
 			if !ok {
-				return Token{}, t.err
+				return nil, t.err
 			}
 			if len(t.stack) == 0 {
 				if !isSpace(text) {
-					return Token{}, t.failf("text outside the root element")
+					return nil, t.failf("text outside the root element")
 				}
 				continue
 			}
-			return Token{Kind: CharData, Text: text}, nil
+			t.tok = Token{Kind: CharData, Text: text}
+			return &t.tok, nil
 		}
 		if t.pos+1 >= len(t.s) {
-			return Token{}, t.unexpectedEOF()
+			return nil, t.unexpectedEOF()
 		}
 		switch t.s[t.pos+1] {
 		case '/':
 			return t.endTag()
 		case '?':
 			if !t.procInst() {
-				return Token{}, t.err
+				return nil, t.err
 			}
 		case '!':
 			rest := t.s[t.pos+2:]
@@ -241,52 +244,54 @@ func (t *Tokenizer) Next() (Token, error) {
 				i := strings.Index(rest[2:], "--")
 				if i < 0 {
 					t.pos = len(t.s)
-					return Token{}, t.unexpectedEOF()
+					return nil, t.unexpectedEOF()
 				}
 				t.pos += 2 + 2 + i + 2
 				if t.pos >= len(t.s) {
-					return Token{}, t.unexpectedEOF()
+					return nil, t.unexpectedEOF()
 				}
 				if t.s[t.pos] != '>' {
-					return Token{}, t.failf(`invalid sequence "--" in a comment`)
+					return nil, t.failf(`invalid sequence "--" in a comment`)
 				}
 				t.pos++
 			case strings.HasPrefix(rest, "[CDATA["):
 				t.pos += 2 + len("[CDATA[")
 				text, ok := t.cdata()
 				if !ok {
-					return Token{}, t.err
+					return nil, t.err
 				}
 				if len(t.stack) == 0 {
 					if !isSpace(text) {
-						return Token{}, t.failf("text outside the root element")
+						return nil, t.failf("text outside the root element")
 					}
 					continue
 				}
-				return Token{Kind: CharData, Text: text, CDATA: true}, nil
+				t.tok = Token{Kind: CharData, Text: text, CDATA: true}
+				return &t.tok, nil
 			case rest == "" || rest == "-" || strings.HasPrefix("[CDATA[", rest):
-				return Token{}, t.unexpectedEOF()
+				return nil, t.unexpectedEOF()
 			case rest[0] == '-':
-				return Token{}, t.failf("invalid sequence <!- not part of <!--")
+				return nil, t.failf("invalid sequence <!- not part of <!--")
 			case rest[0] == '[':
-				return Token{}, t.failf("invalid <![ sequence")
+				return nil, t.failf("invalid <![ sequence")
 			default:
-				return Token{}, t.fail(ErrDTD)
+				return nil, t.fail(ErrDTD)
 			}
 		default:
 			return t.startTag()
 		}
 	}
 	if t.err != nil {
-		return Token{}, t.err
+		return nil, t.err
 	}
 	if len(t.stack) > 0 {
-		return Token{}, t.failf("unexpected end of input inside <%s>", t.stack[len(t.stack)-1].qname)
+		return nil, t.failf("unexpected end of input inside <%s>", t.stack[len(t.stack)-1].qname)
 	}
 	if !t.seenRoot && !t.opts.Fragment {
-		return Token{}, t.failf("no root element")
+		return nil, t.failf("no root element")
 	}
-	return Token{Kind: EOF}, nil
+	t.tok = Token{Kind: EOF}
+	return &t.tok, nil
 }
 
 func (t *Tokenizer) unexpectedEOF() error {
@@ -294,34 +299,35 @@ func (t *Tokenizer) unexpectedEOF() error {
 	return t.failf("unexpected end of input")
 }
 
-func (t *Tokenizer) pop() Token {
+func (t *Tokenizer) pop() *Token {
 	f := t.stack[len(t.stack)-1]
 	t.stack = t.stack[:len(t.stack)-1]
 	t.scopes = t.scopes[:f.scopes]
-	return Token{Kind: EndElement, Name: f.name}
+	t.tok = Token{Kind: EndElement, Name: f.name}
+	return &t.tok
 }
 
-func (t *Tokenizer) endTag() (Token, error) {
+func (t *Tokenizer) endTag() (*Token, error) {
 	t.pos += 2
 	start := t.pos
 	qname, ok := t.name()
 	if !ok {
-		return Token{}, t.err
+		return nil, t.err
 	}
 	t.space()
 	if t.pos >= len(t.s) {
-		return Token{}, t.unexpectedEOF()
+		return nil, t.unexpectedEOF()
 	}
 	if t.s[t.pos] != '>' {
-		return Token{}, t.failf("invalid characters between </%s and >", qname)
+		return nil, t.failf("invalid characters between </%s and >", qname)
 	}
 	if len(t.stack) == 0 {
 		t.pos = start
-		return Token{}, t.failf("unexpected end tag </%s>", qname)
+		return nil, t.failf("unexpected end tag </%s>", qname)
 	}
 	if top := t.stack[len(t.stack)-1].qname; top != qname {
 		t.pos = start
-		return Token{}, t.failf("end tag </%s> does not match <%s>", qname, top)
+		return nil, t.failf("end tag </%s> does not match <%s>", qname, top)
 	}
 	t.pos++
 	return t.pop(), nil
@@ -410,44 +416,44 @@ func procInstParam(s, name string) string {
 	return ""
 }
 
-func (t *Tokenizer) startTag() (Token, error) {
+func (t *Tokenizer) startTag() (*Token, error) {
 	if len(t.stack) == 0 && t.seenRoot && !t.opts.Fragment {
-		return Token{}, t.failf("more than one root element")
+		return nil, t.failf("more than one root element")
 	}
 	t.seenRoot = true
 	if t.opts.MaxDepth > 0 && len(t.stack) >= t.opts.MaxDepth {
-		return Token{}, t.fail(fmt.Errorf("%w: more than %d levels", ErrTooDeep, t.opts.MaxDepth))
+		return nil, t.fail(fmt.Errorf("%w: more than %d levels", ErrTooDeep, t.opts.MaxDepth))
 	}
 	t.elements++
 	if t.opts.MaxElements > 0 && t.elements > t.opts.MaxElements {
-		return Token{}, t.fail(fmt.Errorf("%w: more than %d", ErrTooManyElements, t.opts.MaxElements))
+		return nil, t.fail(fmt.Errorf("%w: more than %d", ErrTooManyElements, t.opts.MaxElements))
 	}
 	t.pos++
 	start := t.pos
 	qname, ok := t.name()
 	if !ok {
-		return Token{}, t.err
+		return nil, t.err
 	}
 	prefix, local, ok := splitQName(qname)
 	if !ok {
 		t.pos = start
-		return Token{}, t.failf("bad element name %q", qname)
+		return nil, t.failf("bad element name %q", qname)
 	}
 	t.raw = t.raw[:0]
 	selfClosing := false
 	for {
 		t.space()
 		if t.pos >= len(t.s) {
-			return Token{}, t.unexpectedEOF()
+			return nil, t.unexpectedEOF()
 		}
 		c := t.s[t.pos]
 		if c == '/' {
 			t.pos++
 			if t.pos >= len(t.s) {
-				return Token{}, t.unexpectedEOF()
+				return nil, t.unexpectedEOF()
 			}
 			if t.s[t.pos] != '>' {
-				return Token{}, t.failf("expected /> in element")
+				return nil, t.failf("expected /> in element")
 			}
 			t.pos++
 			selfClosing = true
@@ -460,33 +466,33 @@ func (t *Tokenizer) startTag() (Token, error) {
 		aoff := t.pos
 		aname, ok := t.name()
 		if !ok {
-			return Token{}, t.err
+			return nil, t.err
 		}
 		ap, al, ok := splitQName(aname)
 		if !ok {
 			t.pos = aoff
-			return Token{}, t.failf("bad attribute name %q", aname)
+			return nil, t.failf("bad attribute name %q", aname)
 		}
 		t.space()
 		if t.pos >= len(t.s) {
-			return Token{}, t.unexpectedEOF()
+			return nil, t.unexpectedEOF()
 		}
 		if t.s[t.pos] != '=' {
-			return Token{}, t.failf("attribute name without = in element")
+			return nil, t.failf("attribute name without = in element")
 		}
 		t.pos++
 		t.space()
 		if t.pos >= len(t.s) {
-			return Token{}, t.unexpectedEOF()
+			return nil, t.unexpectedEOF()
 		}
 		q := t.s[t.pos]
 		if q != '"' && q != '\'' {
-			return Token{}, t.failf("unquoted or missing attribute value in element")
+			return nil, t.failf("unquoted or missing attribute value in element")
 		}
 		t.pos++
 		v, ok := t.text(q)
 		if !ok {
-			return Token{}, t.err
+			return nil, t.err
 		}
 		t.raw = append(t.raw, rawAttr{ap, al, v, aoff})
 	}
@@ -500,7 +506,7 @@ func (t *Tokenizer) startTag() (Token, error) {
 		case a.prefix == "xmlns":
 			if a.value == "" {
 				t.pos = a.off
-				return Token{}, t.failf("empty namespace for prefix %q", a.local)
+				return nil, t.failf("empty namespace for prefix %q", a.local)
 			}
 			t.scopes = append(t.scopes, binding{a.local, a.value})
 		}
@@ -508,7 +514,7 @@ func (t *Tokenizer) startTag() (Token, error) {
 	uri, ok := t.lookup(prefix)
 	if !ok {
 		t.pos = start
-		return Token{}, t.failf("element <%s>: unbound prefix %q", qname, prefix)
+		return nil, t.failf("element <%s>: unbound prefix %q", qname, prefix)
 	}
 	name := Name{uri, local}
 	t.attr = t.attr[:0]
@@ -520,20 +526,21 @@ func (t *Tokenizer) startTag() (Token, error) {
 		if a.prefix != "" {
 			if an.Space, ok = t.lookup(a.prefix); !ok {
 				t.pos = a.off
-				return Token{}, t.failf("attribute %s:%s: unbound prefix %q", a.prefix, a.local, a.prefix)
+				return nil, t.failf("attribute %s:%s: unbound prefix %q", a.prefix, a.local, a.prefix)
 			}
 		}
 		for _, b := range t.attr {
 			if b.Name == an {
 				t.pos = a.off
-				return Token{}, t.failf("element <%s>: duplicate attribute %s:%s", qname, a.prefix, a.local)
+				return nil, t.failf("element <%s>: duplicate attribute %s:%s", qname, a.prefix, a.local)
 			}
 		}
 		t.attr = append(t.attr, Attr{an, a.value})
 	}
 	t.stack = append(t.stack, frame{qname: qname, name: name, scopes: scopes})
 	t.closing = selfClosing
-	return Token{Kind: StartElement, Name: name, Attr: t.attr, SelfClosing: selfClosing}, nil
+	t.tok = Token{Kind: StartElement, Name: name, Attr: t.attr, SelfClosing: selfClosing}
+	return &t.tok, nil
 }
 
 func (t *Tokenizer) lookup(prefix string) (string, bool) {
