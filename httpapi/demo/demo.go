@@ -199,7 +199,7 @@ func Setup(ctx context.Context, opts Options) (*Demo, error) {
 	for _, p := range []httpapi.Principal{
 		{ID: "cqc-operator", Name: "CQC certificate officer", BodyID: bodies[0].ID},
 		{ID: "gacc-operator", Name: "Qingdao Customs officer", BodyID: bodies[1].ID},
-		{ID: "nppo-nl", Name: "NPPO of the Netherlands (importing authority)"},
+		{ID: ClientPrincipal, Name: "NPPO of the Netherlands (importing authority)"},
 	} {
 		tok, err := d.Store.AddPrincipal(ctx, p)
 		if err != nil {
@@ -207,6 +207,10 @@ func Setup(ctx context.Context, opts Options) (*Demo, error) {
 			return nil, err
 		}
 		d.Tokens[p.ID] = tok
+	}
+	if err := d.registerClientCert(ctx); err != nil {
+		d.Close()
+		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(opts.Dir, "tokens.txt"), []byte(tokenLines(d.Tokens)), 0o600); err != nil {
 		d.Close()
@@ -279,7 +283,49 @@ func (d *Demo) pki(fresh bool) (*testpki.PKI, error) {
 	if err := os.WriteFile(filepath.Join(dir, "gacc-seal-chain.pem"), testpki.CertsPEM(gacc.Chain...), 0o644); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}
+	// A TLS client certificate for the sample foreign authority, so that
+	// the mutual-TLS pull can be tried (see printWelcome).
+	client, err := pki.Issue(testpki.LeafOptions{CommonName: "NPPO of the Netherlands (demo pull client)",
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	if err != nil {
+		return nil, fmt.Errorf("demo: PKI: %w", err)
+	}
+	if kp, err = testpki.KeyPEM(client.Key); err != nil {
+		return nil, fmt.Errorf("demo: PKI: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ClientKeyFile), kp, 0o600); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ClientCertFile), testpki.CertsPEM(client.Chain...), 0o644); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	return pki, nil
+}
+
+// The demo's TLS client certificate (with its issuing CA) and key, in
+// Dir: they authenticate the principal ClientPrincipal (the sample
+// foreign authority) over mutual TLS, for the bulk pull.
+const (
+	ClientCertFile  = "nppo-nl-client-cert.pem"
+	ClientKeyFile   = "nppo-nl-client-key.pem"
+	ClientPrincipal = "nppo-nl"
+)
+
+// registerClientCert registers the demo's client certificate for
+// ClientPrincipal (demo directories made before it existed have none).
+func (d *Demo) registerClientCert(ctx context.Context) error {
+	b, err := os.ReadFile(filepath.Join(d.Dir, ClientCertFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	certs, err := signer.ParseCertificatesPEM(b)
+	if err != nil || len(certs) == 0 {
+		return fmt.Errorf("demo: read %s: %v", ClientCertFile, err)
+	}
+	return d.Store.SetClientCert(ctx, ClientPrincipal, registry.SPKIHex(registry.SPKIHash(certs[0])))
 }
 
 // logKey creates or reads the transparency log's note key.
@@ -512,8 +558,22 @@ func (d *Demo) printWelcome(w io.Writer, base string) {
 Try it:
   curl -s %s%s/certificates/%s
   curl -s %s-X POST -H "Authorization: Bearer %s" %s/issuing/certificates/%s/suspend -d '{"reason":"demo"}'
-
+%s
 Press Ctrl-C to stop.
 `, len(d.Issued), d.Dir, base, base, first, base, first, base, base, base, filepath.Join(d.Dir, "tokens.txt"),
-		k, base, first, k, d.Tokens["cqc-operator"], base, first)
+		k, base, first, k, d.Tokens["cqc-operator"], base, first, d.mtlsLine(base, k))
+}
+
+// mtlsLine is the welcome's bulk pull with the demo's TLS client
+// certificate (HTTPS only), or its API token over plain HTTP.
+func (d *Demo) mtlsLine(base, k string) string {
+	if !strings.HasPrefix(base, "https") {
+		return fmt.Sprintf("  curl -s -H \"Authorization: Bearer %s\" '%s/certificates?since=0'   # bulk pull (authorised; --tls adds mutual TLS)\n",
+			d.Tokens[ClientPrincipal], base)
+	}
+	if _, err := os.Stat(filepath.Join(d.Dir, ClientCertFile)); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("  curl -s %s--cert %s --key %s '%s/certificates?since=0'   # bulk pull with a TLS client certificate (mutual TLS, principal %s)\n",
+		k, filepath.Join(d.Dir, ClientCertFile), filepath.Join(d.Dir, ClientKeyFile), base, ClientPrincipal)
 }

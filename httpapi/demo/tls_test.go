@@ -1,6 +1,7 @@
 package demo_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -26,8 +27,9 @@ func TestDemoHTTPS(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		ready := make(chan string, 1)
 		done := make(chan error, 1)
+		var out bytes.Buffer
 		go func() {
-			done <- demo.Run(ctx, demo.Options{Dir: dir, Addr: "127.0.0.1:0", TLS: true, OpenDB: openDB, Samples: samples}, func(base string, d *demo.Demo) { ready <- base })
+			done <- demo.Run(ctx, demo.Options{Dir: dir, Addr: "127.0.0.1:0", TLS: true, OpenDB: openDB, Samples: samples, Out: &out}, func(base string, d *demo.Demo) { ready <- base })
 		}()
 		var base string
 		select {
@@ -61,6 +63,34 @@ func TestDemoHTTPS(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Strict-Transport-Security") == "" || !strings.Contains(string(b), `"currentVersion":1`) {
 			t.Errorf("round %d: %d HSTS=%q %.200s", round, resp.StatusCode, resp.Header.Get("Strict-Transport-Security"), b)
 		}
+		// The bulk pull needs credentials; the demo's TLS client
+		// certificate is one, and the welcome text says how to use it.
+		resp, err = c.Get(base + "/certificates?since=0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Errorf("round %d: pull without credentials: %d", round, resp.StatusCode)
+		}
+		client, err := tls.LoadX509KeyPair(filepath.Join(dir, demo.ClientCertFile), filepath.Join(dir, demo.ClientKeyFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{client}}}}
+		resp, err = mc.Get(base + "/certificates?since=0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), `"number":"`+numPhyto+`"`) {
+			t.Errorf("round %d: pull with the demo's client certificate: %d %.300s", round, resp.StatusCode, b)
+		}
+		if w := "--cert " + filepath.Join(dir, demo.ClientCertFile) + " --key " + filepath.Join(dir, demo.ClientKeyFile); !strings.Contains(out.String(), w) {
+			t.Errorf("round %d: welcome text without %q:\n%s", round, w, out.String())
+		}
+		mc.CloseIdleConnections()
 		// plain HTTP to the TLS port fails
 		if resp, err := http.Get("http" + strings.TrimPrefix(base, "https") + "/"); err == nil {
 			if resp.StatusCode == 200 {
