@@ -44,6 +44,9 @@ type Verdict struct {
 	// in Chinese when the checker has them.
 	Reasons   []string `json:"reasons,omitempty"`
 	ReasonsZH []string `json:"reasonsZh,omitempty"`
+	// PartsZH explain the three parts in Chinese, as Reasons after the
+	// first do in English, when the checker has them.
+	PartsZH []string `json:"partsZh,omitempty"`
 }
 
 // Checker runs the three-part check on a PDF: the seal is valid, the

@@ -177,6 +177,11 @@ func TestDemoServesPortalAndLookup(t *testing.T) {
 
 func upload(t *testing.T, base, path, name string, data []byte, withCSRF bool) (*http.Response, []byte) {
 	t.Helper()
+	return uploadLang(t, base, path, name, data, withCSRF, "en")
+}
+
+func uploadLang(t *testing.T, base, path, name string, data []byte, withCSRF bool, lang string) (*http.Response, []byte) {
+	t.Helper()
 	jar := &cookieJar{}
 	c := &http.Client{Jar: jar}
 	resp, err := c.Get(base + "/?lang=en")
@@ -194,7 +199,7 @@ func upload(t *testing.T, base, path, name string, data []byte, withCSRF bool) (
 	if withCSRF {
 		mw.WriteField("csrf_token", string(m[1]))
 	}
-	mw.WriteField("lang", "en")
+	mw.WriteField("lang", lang)
 	fw, _ := mw.CreateFormFile("pdf", name)
 	fw.Write(data)
 	mw.Close()
@@ -257,6 +262,41 @@ func TestPortalUploads(t *testing.T) {
 		v, p := verdictOf(body)
 		if resp.StatusCode != tc.status || v != tc.verdict || p != tc.part {
 			t.Errorf("%s: %d %s/%s, want %d %s/%s\n%.600s", tc.name, resp.StatusCode, v, p, tc.status, tc.verdict, tc.part, body)
+		}
+	}
+}
+
+// TestPortalUploadsInChinese: the Chinese page explains each of the three
+// checks in Chinese (the English details stay available, folded).
+func TestPortalUploadsInChinese(t *testing.T) {
+	base, _ := start(t)
+	_, good := do(t, "GET", base+"/certificates/"+numCCC+"/versions/2.pdf", "", "", nil)
+	_, old := do(t, "GET", base+"/certificates/"+numCCC+"/versions/1.pdf", "", "", nil)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want []string
+	}{
+		{"good", good, []string{"电子签章（通过）：由“", "内容与登记一致（通过）：内容与登记系统中证书 " + numCCC + " 第 2 版一致。", "证书状态（通过）：第 2 版是当前版本，状态有效。"}},
+		{"tampered", tamper(t, good), []string{"电子签章（不通过）：签章已被破坏"}},
+		{"superseded", old, []string{"内容与登记一致（通过）：内容与登记系统中证书 " + numCCC + " 第 1 版一致。", "证书状态（不通过）：这是第 1 版，已被第 2 版替代"}},
+	} {
+		resp, body := uploadLang(t, base, "/verify", tc.name+".pdf", tc.data, true, "zh")
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d", tc.name, resp.StatusCode)
+		}
+		parts := regexp.MustCompile(`(?s)<ul class="parts" id="parts-zh">(.*?)</ul>`).FindSubmatch(body)
+		if parts == nil {
+			t.Errorf("%s: no Chinese list of the checks:\n%s", tc.name, body)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(parts[1]), w) {
+				t.Errorf("%s: Chinese checks lack %q:\n%s", tc.name, w, parts[1])
+			}
+		}
+		if !strings.Contains(string(body), `<details lang="en">`) {
+			t.Errorf("%s: no English details", tc.name)
 		}
 	}
 }

@@ -127,12 +127,16 @@ const pageTemplates = `
 <div class="verdict {{.Outcome}}" id="verdict" data-verdict="{{.Outcome}}" data-failed="{{.Failed}}">
 <h2>{{index $t (printf "verdict_%s" .Outcome)}}</h2>
 {{if .Failed}}<p id="failed-part">{{$t.failedPart}}: <strong>{{index $t (printf "part_%s" .Failed)}}</strong></p>{{end}}
+{{$zh := and (eq $.Lang "zh") .PartsZH}}
 {{range .ReasonsZH}}{{if eq $.Lang "zh"}}<p>{{.}}</p>{{end}}{{end}}
-{{with index .Reasons 0}}<p>{{.}}</p>{{end}}
+{{if not $zh}}{{with index .Reasons 0}}<p>{{.}}</p>{{end}}{{end}}
 </div>
 <section id="checks"><h2>{{$t.checks}}</h2>
 <p class="muted">{{$t.file}}: {{$.Filename}}{{if .Number}} · {{$t.number}} <span class="mono">{{.Number}}</span> · {{$t.version}} {{.Version}}{{end}}</p>
-<ul class="parts">{{range $i, $r := .Reasons}}{{if $i}}<li>{{$r}}</li>{{end}}{{end}}</ul>
+{{if $zh}}<ul class="parts" id="parts-zh">{{range .PartsZH}}<li>{{.}}</li>{{end}}</ul>
+<details lang="en"><summary>{{$t.details}}</summary>{{with index .Reasons 0}}<p>{{.}}</p>{{end}}
+<ul class="parts">{{range $i, $r := .Reasons}}{{if $i}}<li>{{$r}}</li>{{end}}{{end}}</ul></details>
+{{else}}<ul class="parts">{{range $i, $r := .Reasons}}{{if $i}}<li>{{$r}}</li>{{end}}{{end}}</ul>{{end}}
 </section>
 {{end}}
 {{template "cert" .}}
