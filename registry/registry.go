@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/text/unicode/norm"
 
@@ -289,7 +291,7 @@ func (b *batch) event(ctx context.Context, seq uint64) (Event, error) {
 
 func decodeEvent(e store.Event) (Event, error) {
 	var ev Event
-	if err := json.Unmarshal(e.Leaf, &ev); err != nil {
+	if err := decodeStored(e.Leaf, &ev); err != nil {
 		return Event{}, fmt.Errorf("registry: log entry %d: %w", e.Seq, err)
 	}
 	ev.Index = e.Seq
@@ -485,7 +487,7 @@ func (b *batch) dropTerms(ctx context.Context, number string, v int) error {
 		return err
 	}
 	old := new(ecert.Certificate)
-	if err := json.Unmarshal(vr.JSON, old); err != nil {
+	if err := decodeStored(vr.JSON, old); err != nil {
 		return fmt.Errorf("registry: certificate %s version %d: stored JSON: %w", number, v, err)
 	}
 	b.w.DeleteTerms = append(b.w.DeleteTerms, terms(old)...)
@@ -629,11 +631,20 @@ func notFound(kind, key string, err error) error {
 	return fmt.Errorf("registry: %s %s: %w", kind, key, err)
 }
 
+// storedJSON are the options of decodeStored: encoding/json's behaviour
+// (the v1 options of the v2 implementation), which decodes about twice
+// as fast.
+var storedJSON = jsonv1.DefaultOptionsV1()
+
+// decodeStored decodes JSON that the registry wrote (a certificate's
+// canonical form) as encoding/json.Unmarshal would.
+func decodeStored(b []byte, v any) error { return jsonv2.Unmarshal(b, v, storedJSON) }
+
 func (r *Registry) record(cur store.Cert, v store.Version, at time.Time) (*Record, error) {
 	// The stored JSON is the canonical form this package wrote: plain
 	// decoding is enough (and cheaper than ecert.Unmarshal's checks).
 	c := new(ecert.Certificate)
-	if err := json.Unmarshal(v.JSON, c); err != nil {
+	if err := decodeStored(v.JSON, c); err != nil {
 		return nil, fmt.Errorf("registry: certificate %s version %d: stored JSON: %w", v.Number, v.Version, err)
 	}
 	rec := &Record{Certificate: c, Number: v.Number, Version: v.Version, CurrentVersion: cur.Version,

@@ -1,0 +1,4 @@
+package registry
+
+// DecodeStored is decodeStored, for tests.
+var DecodeStored = decodeStored
