@@ -72,14 +72,16 @@ func DecodeAcknowledgement(r io.Reader, opts *DecodeOptions) (*Acknowledgement, 
 	if err != nil {
 		return nil, nil, err
 	}
-	t, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil)
+	st := getDecodeState()
+	defer putDecodeState(st)
+	t, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil, st)
 	if err != nil {
 		return nil, nil, err
 	}
 	if t.root.Tag != "SPSAcknowledgement" || t.uriOf(t.root.Space) != NSAcknowledgement {
 		return nil, nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSAcknowledgement", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSAcknowledgement)}
 	}
-	d := &decoder{t: t, cl: newClaims(t.elems), c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
+	d := &decoder{t: t, cl: &st.cl, c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
 	a := &Acknowledgement{}
 	d.cl.take(t.root)
 	if doc := kid(t.root, "rsm", "SPSAcknowledgementDocument"); doc != nil {

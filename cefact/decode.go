@@ -46,14 +46,16 @@ func Unmarshal(data []byte, opts *DecodeOptions) (*Document, error) {
 	if int64(len(data)) > maxBytes {
 		return nil, &DecodeError{Offset: maxBytes, Err: fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxBytes)}
 	}
-	t, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil)
+	st := getDecodeState()
+	defer putDecodeState(st)
+	t, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil, st)
 	if err != nil {
 		return nil, err
 	}
 	if t.root.Tag != "SPSCertificate" || t.uriOf(t.root.Space) != NSCertificate {
 		return nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSCertificate", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSCertificate)}
 	}
-	d := &decoder{t: t, cl: newClaims(t.elems), c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
+	d := &decoder{t: t, cl: &st.cl, c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
 	d.certificate()
 	return d.finish(), nil
 }

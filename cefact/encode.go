@@ -22,7 +22,12 @@ import (
 // back where they were. Encode does not validate c: a certificate that
 // fails ecert's Validate may give XML that fails the schema.
 func Encode(w io.Writer, c *ecert.Certificate) error {
-	root, err := encodeTree(c)
+	e := encoders.Get().(*encoder)
+	defer func() {
+		e.reset()
+		encoders.Put(e)
+	}()
+	root, err := e.encodeTree(c)
 	if err != nil {
 		return err
 	}
@@ -204,17 +209,23 @@ type encoder struct {
 // nodes allocates the elements, texts and child lists of an encoded tree
 // in blocks.
 type nodes struct {
-	elems []etree.Element
-	chars []etree.CharData
-	toks  []etree.Token
+	elems slab[etree.Element]
+	chars slab[etree.CharData]
+	toks  slab[etree.Token]
+}
+
+func (n *nodes) init() {
+	n.elems.size, n.chars.size, n.toks.size = 128, 128, 512
+}
+
+func (n *nodes) reset() {
+	n.elems.reset()
+	n.chars.reset()
+	n.toks.reset()
 }
 
 func (n *nodes) el(space, tag string) *etree.Element {
-	if len(n.elems) == cap(n.elems) {
-		n.elems = make([]etree.Element, 0, 64)
-	}
-	n.elems = n.elems[:len(n.elems)+1]
-	e := &n.elems[len(n.elems)-1]
+	e := n.elems.one()
 	e.Space, e.Tag = space, tag
 	return e
 }
@@ -222,13 +233,7 @@ func (n *nodes) el(space, tag string) *etree.Element {
 // addChild is p.AddChild(c), with p's child list grown in a block.
 func (n *nodes) addChild(p *etree.Element, c etree.Token) {
 	if len(p.Child) == cap(p.Child) {
-		size := max(2, 2*cap(p.Child))
-		if cap(n.toks)-len(n.toks) < size {
-			n.toks = make([]etree.Token, 0, max(size, 256))
-		}
-		l := len(n.toks)
-		n.toks = n.toks[:l+size]
-		grown := n.toks[l : l+len(p.Child) : l+size]
+		grown := n.toks.many(max(2, 2*cap(p.Child)))[:len(p.Child)]
 		copy(grown, p.Child)
 		p.Child = grown
 	}
@@ -242,11 +247,7 @@ func (n *nodes) add(p *etree.Element, space, tag string) *etree.Element {
 }
 
 func (n *nodes) text(p *etree.Element, text string) {
-	if len(n.chars) == cap(n.chars) {
-		n.chars = make([]etree.CharData, 0, 64)
-	}
-	n.chars = n.chars[:len(n.chars)+1]
-	t := &n.chars[len(n.chars)-1]
+	t := n.chars.one()
 	t.Data = text
 	n.addChild(p, t)
 }
@@ -336,11 +337,12 @@ func (n *nodes) measure(p *etree.Element, tag string, m *ecert.Measure) {
 	}
 }
 
-func encodeTree(c *ecert.Certificate) (*etree.Element, error) {
+// encodeTree builds the document of c with e's nodes.
+func (e *encoder) encodeTree(c *ecert.Certificate) (*etree.Element, error) {
 	if c == nil {
 		return nil, fmt.Errorf("cefact: encode: nil certificate")
 	}
-	e := &encoder{c: c}
+	e.c = c
 	root := e.el("rsm", "SPSCertificate")
 	for _, p := range []string{"rsm", "ram", "udt", "qdt"} {
 		uri := NSRAM

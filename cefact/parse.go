@@ -237,16 +237,23 @@ func check(src string, po parseOptions) error {
 // DOCTYPE, bounded depth and element count; see cefact/internal/xmltok).
 // Comments and processing instructions are dropped, and so is white space
 // between child elements; the text of a leaf is kept whole.
-func parse(data []byte, po parseOptions, ns *nsTable) (*tree, error) {
-	return parseString(string(data), po, ns)
+// The tree's nodes come from st, or are allocated when st is nil.
+func parse(data []byte, po parseOptions, ns *nsTable, st *decodeState) (*tree, error) {
+	return parseString(string(data), po, ns, st)
 }
 
-func parseString(src string, po parseOptions, ns *nsTable) (*tree, error) {
+func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tree, error) {
 	if ns == nil {
 		ns = newNSTable()
 	}
-	tk := xmltok.New(src, po.tokOptions())
-	b := newBuilder(src, ns)
+	if st == nil {
+		st = &decodeState{}
+		st.b.init()
+	}
+	tk := &st.tk
+	tk.Reset(src, po.tokOptions())
+	b := &st.b
+	b.ns = ns
 	type frame struct {
 		el    *etree.Element
 		start int    // first child in b.scratch
@@ -330,17 +337,31 @@ type builder struct {
 	ns      *nsTable
 	uris    []string // recently mapped namespaces and their prefixes
 	pfx     []string
-	elems   []etree.Element
-	texts   []etree.CharData
-	toks    []etree.Token
-	attrs   []etree.Attr
+	elems   slab[etree.Element]
+	texts   slab[etree.CharData]
+	toks    slab[etree.Token]
+	attrs   slab[etree.Attr]
 	scratch []etree.Token
-	block   int
 }
 
-func newBuilder(src string, ns *nsTable) *builder {
-	n := strings.Count(src, "<")
-	return &builder{ns: ns, block: min(n/2+8, 4096), scratch: make([]etree.Token, 0, 32)}
+func (b *builder) init() {
+	b.elems.size, b.texts.size, b.toks.size, b.attrs.size = 128, 128, 256, 32
+}
+
+func (b *builder) reset() {
+	b.ns = nil
+	clear(b.uris)
+	clear(b.pfx)
+	b.uris, b.pfx = b.uris[:0], b.pfx[:0]
+	b.elems.reset()
+	b.texts.reset()
+	b.toks.reset()
+	b.attrs.reset()
+	if cap(b.scratch) > poolMax {
+		b.scratch = nil
+	}
+	clear(b.scratch[:cap(b.scratch)])
+	b.scratch = b.scratch[:0]
 }
 
 // prefix is ns.prefixFor with a cache: the namespaces of a document are
@@ -363,44 +384,22 @@ func (b *builder) prefix(uri string) string {
 }
 
 func (b *builder) element(space, tag string) *etree.Element {
-	if len(b.elems) == cap(b.elems) {
-		b.elems = make([]etree.Element, 0, b.block)
-	}
-	b.elems = b.elems[:len(b.elems)+1]
-	e := &b.elems[len(b.elems)-1]
+	e := b.elems.one()
 	e.Space, e.Tag = space, tag
 	return e
 }
 
 func (b *builder) text(s string) *etree.CharData {
-	if len(b.texts) == cap(b.texts) {
-		b.texts = make([]etree.CharData, 0, b.block)
-	}
-	b.texts = b.texts[:len(b.texts)+1]
-	t := &b.texts[len(b.texts)-1]
+	t := b.texts.one()
 	t.Data = s
 	return t
 }
 
 // tokenSlice returns an empty slice with capacity n, so that n calls of
 // AddChild fill it without allocating.
-func (b *builder) tokenSlice(n int) []etree.Token {
-	if cap(b.toks)-len(b.toks) < n {
-		b.toks = make([]etree.Token, 0, max(n, 2*b.block))
-	}
-	l := len(b.toks)
-	b.toks = b.toks[:l+n]
-	return b.toks[l : l : l+n]
-}
+func (b *builder) tokenSlice(n int) []etree.Token { return b.toks.many(n) }
 
-func (b *builder) attrSlice(n int) []etree.Attr {
-	if cap(b.attrs)-len(b.attrs) < n {
-		b.attrs = make([]etree.Attr, 0, max(n, 32))
-	}
-	l := len(b.attrs)
-	b.attrs = b.attrs[:l+n]
-	return b.attrs[l : l : l+n]
-}
+func (b *builder) attrSlice(n int) []etree.Attr { return b.attrs.many(n) }
 
 // uriOf returns the namespace of a canonical prefix.
 func (t *tree) uriOf(prefix string) string { return t.ns.uri[prefix] }

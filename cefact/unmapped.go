@@ -183,8 +183,15 @@ type claims struct {
 	log   []*etree.Element
 }
 
-func newClaims(size int) *claims {
-	return &claims{el: make(map[*etree.Element]int32, size)}
+func (c *claims) reset() {
+	if len(c.log) > poolMax {
+		*c = claims{el: make(map[*etree.Element]int32, 256)}
+		return
+	}
+	clear(c.el)
+	clear(c.attrs)
+	clear(c.log)
+	c.attrs, c.log = c.attrs[:0], c.log[:0]
 }
 
 func (c *claims) mark() int { return len(c.log) }
@@ -579,7 +586,7 @@ func (in *inserter) insert(steps []step, value string) error {
 		cur.CreateAttr(key, value)
 		return nil
 	}
-	ft, err := parseString(value, parseOptions{maxDepth: DefaultMaxDepth, maxElems: DefaultMaxElements, implicit: in.implicit, fragment: true}, in.ns)
+	ft, err := parseString(value, parseOptions{maxDepth: DefaultMaxDepth, maxElems: DefaultMaxElements, implicit: in.implicit, fragment: true}, in.ns, nil)
 	if err != nil {
 		return err
 	}

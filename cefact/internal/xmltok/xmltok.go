@@ -158,9 +158,17 @@ func New(src string, opts Options) *Tokenizer {
 	return t
 }
 
-// Reset makes t read src, keeping its buffers.
+// Reset makes t read src, keeping its buffers (but no reference to the
+// previous input).
 func (t *Tokenizer) Reset(src string, opts Options) {
 	src = strings.TrimPrefix(src, "\xef\xbb\xbf")
+	if cap(t.buf) > 64<<10 {
+		t.buf = nil // do not keep the copy of a large text
+	}
+	clear(t.scopes[:cap(t.scopes)])
+	clear(t.raw[:cap(t.raw)])
+	clear(t.attr[:cap(t.attr)])
+	clear(t.stack[:cap(t.stack)])
 	*t = Tokenizer{s: src, opts: opts, stack: t.stack[:0], scopes: t.scopes[:0], raw: t.raw[:0], attr: t.attr[:0], buf: t.buf[:0]}
 	for p, u := range opts.Implicit {
 		t.scopes = append(t.scopes, binding{p, u})
@@ -310,6 +318,14 @@ func (t *Tokenizer) pop() *Token {
 func (t *Tokenizer) endTag() (*Token, error) {
 	t.pos += 2
 	start := t.pos
+	// Fast path: the name of the open element, then '>'.
+	if n := len(t.stack); n > 0 {
+		q := t.stack[n-1].qname
+		if end := start + len(q); end < len(t.s) && t.s[end] == '>' && t.s[start:end] == q {
+			t.pos = end + 1
+			return t.pop(), nil
+		}
+	}
 	qname, ok := t.name()
 	if !ok {
 		return nil, t.err
