@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -53,6 +55,25 @@ func Decode(r io.Reader) (*Certificate, error) {
 
 // Unmarshal is Decode on a byte slice.
 func Unmarshal(data []byte) (*Certificate, error) {
+	// Fast path: the v2 implementation with encoding/json's behaviour
+	// (its v1 options) decodes a certificate in about half the time. On
+	// any error, decode again with encoding/json, whose error this
+	// package explains with a line and column.
+	var c Certificate
+	if jsonv2.Unmarshal(data, &c, strictV1()) == nil {
+		return &c, nil
+	}
+	return unmarshalV1(data)
+}
+
+// strictV1 are encoding/json's decoding rules with unknown fields
+// rejected (Decoder.DisallowUnknownFields), for go-json-experiment/json.
+var strictV1 = sync.OnceValue(func() jsonv2.Options {
+	return jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv2.RejectUnknownMembers(true))
+})
+
+// unmarshalV1 is Unmarshal with encoding/json.
+func unmarshalV1(data []byte) (*Certificate, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var c Certificate
