@@ -76,7 +76,9 @@ const (
 )
 
 // Token is one token. Next reuses it: a Token and its Attr are only valid
-// until the next call of Next.
+// until the next call of Next, and only the fields of its Kind are
+// meaningful (Name for elements, Attr and SelfClosing for start tags, Text
+// and CDATA for character data).
 type Token struct {
 	Kind        Kind
 	Name        Name
@@ -230,8 +232,7 @@ func (t *Tokenizer) Next() (*Token, error) {
 				}
 				continue
 			}
-			t.tok = Token{Kind: CharData, Text: text}
-			return &t.tok, nil
+			return t.charData(text, false), nil
 		}
 		if t.pos+1 >= len(t.s) {
 			return nil, t.unexpectedEOF()
@@ -274,8 +275,7 @@ func (t *Tokenizer) Next() (*Token, error) {
 					}
 					continue
 				}
-				t.tok = Token{Kind: CharData, Text: text, CDATA: true}
-				return &t.tok, nil
+				return t.charData(text, true), nil
 			case rest == "" || rest == "-" || strings.HasPrefix("[CDATA[", rest):
 				return nil, t.unexpectedEOF()
 			case rest[0] == '-':
@@ -308,10 +308,21 @@ func (t *Tokenizer) unexpectedEOF() error {
 }
 
 func (t *Tokenizer) pop() *Token {
-	f := t.stack[len(t.stack)-1]
-	t.stack = t.stack[:len(t.stack)-1]
+	f := &t.stack[len(t.stack)-1]
 	t.scopes = t.scopes[:f.scopes]
-	t.tok = Token{Kind: EndElement, Name: f.name}
+	t.tok.Kind = EndElement
+	t.tok.Name = f.name
+	t.stack = t.stack[:len(t.stack)-1]
+	return &t.tok
+}
+
+// charData makes t.tok a CharData token. The fields of other kinds are
+// left as they are (fewer pointer writes): Token's documentation says
+// which fields each kind sets.
+func (t *Tokenizer) charData(text string, cdata bool) *Token {
+	t.tok.Kind = CharData
+	t.tok.Text = text
+	t.tok.CDATA = cdata
 	return &t.tok
 }
 
@@ -555,7 +566,10 @@ func (t *Tokenizer) startTag() (*Token, error) {
 	}
 	t.stack = append(t.stack, frame{qname: qname, name: name, scopes: scopes})
 	t.closing = selfClosing
-	t.tok = Token{Kind: StartElement, Name: name, Attr: t.attr, SelfClosing: selfClosing}
+	t.tok.Kind = StartElement
+	t.tok.Name = name
+	t.tok.Attr = t.attr
+	t.tok.SelfClosing = selfClosing
 	return &t.tok, nil
 }
 
