@@ -81,7 +81,7 @@ func DecodeAcknowledgement(r io.Reader, opts *DecodeOptions) (*Acknowledgement, 
 	if t.root.Tag != "SPSAcknowledgement" || t.uriOf(t.root.Space) != NSAcknowledgement {
 		return nil, nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSAcknowledgement", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSAcknowledgement)}
 	}
-	d := &decoder{t: t, cl: &st.cl, c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
+	d := &decoder{t: t, cl: &st.cl, ptrs: &st.ptrs, c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
 	a := &Acknowledgement{}
 	d.cl.take(t.root)
 	if doc := kid(t.root, "rsm", "SPSAcknowledgementDocument"); doc != nil {
@@ -92,8 +92,8 @@ func DecodeAcknowledgement(r io.Reader, opts *DecodeOptions) (*Acknowledgement, 
 		if s, ok := d.str(ram(doc, "StatusCode")); ok {
 			a.Status = s
 		}
-		a.Reason = d.textMulti(kids(doc, "ram", "ReasonInformation"), false)
-		for _, r := range kids(doc, "ram", "ReferenceSPSReferencedDocument") {
+		a.Reason = d.textMulti(d.kids(doc, "ram", "ReasonInformation"), false)
+		for _, r := range d.kids(doc, "ram", "ReferenceSPSReferencedDocument") {
 			a.References = append(a.References, d.reference(r))
 		}
 	}

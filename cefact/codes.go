@@ -1,7 +1,7 @@
 package cefact
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/ecertkit/ecertkit/ecert"
@@ -125,11 +125,17 @@ const ExtensionXMLPrefix = "cefact:xml:"
 // sortedLangs returns the languages of t in the order the encoder writes
 // them: sorted, with the primary language first when primaryFirst.
 func sortedLangs(t ecert.Text, primaryFirst bool) []string {
-	keys := make([]string, 0, len(t))
+	var buf [4]string
+	return appendSortedLangs(buf[:0], t, primaryFirst)
+}
+
+// appendSortedLangs is sortedLangs into buf (no allocation for callers
+// that pass a small array, in the common case of few languages).
+func appendSortedLangs(keys []string, t ecert.Text, primaryFirst bool) []string {
 	for k := range t {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	if primaryFirst && len(keys) > 1 {
 		p := primaryLang(t)
 		for i, k := range keys {

@@ -55,7 +55,7 @@ func Unmarshal(data []byte, opts *DecodeOptions) (*Document, error) {
 	if t.root.Tag != "SPSCertificate" || t.uriOf(t.root.Space) != NSCertificate {
 		return nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSCertificate", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSCertificate)}
 	}
-	d := &decoder{t: t, cl: &st.cl, c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
+	d := &decoder{t: t, cl: &st.cl, ptrs: &st.ptrs, c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
 	d.certificate()
 	return d.finish(), nil
 }
@@ -65,6 +65,7 @@ type decoder struct {
 	cl    *claims
 	c     *ecert.Certificate
 	texts map[string]*ecert.Text // translation targets by model path
+	ptrs  *slab[*etree.Element]  // storage for lists of elements
 	notes []*etree.Element       // document-level notes not yet claimed
 }
 
@@ -85,12 +86,28 @@ func (d *decoder) finish() *Document {
 	return doc
 }
 
-// kids returns the children of e named space:local.
-func kids(e *etree.Element, space, local string) []*etree.Element {
+// kids returns the children of e named space:local, in a slice from the
+// decode's pooled storage.
+func (d *decoder) kids(e *etree.Element, space, local string) []*etree.Element {
 	if e == nil {
 		return nil
 	}
-	return childrenNamed(e, space, local)
+	n := 0
+	for _, c := range e.Child {
+		if k, ok := c.(*etree.Element); ok && k.Tag == local && k.Space == space {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := d.ptrs.many(n)
+	for _, c := range e.Child {
+		if k, ok := c.(*etree.Element); ok && k.Tag == local && k.Space == space {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func kid(e *etree.Element, space, local string) *etree.Element {
@@ -125,9 +142,13 @@ func (d *decoder) strIf(e *etree.Element, want string) bool {
 	return true
 }
 
+// langAttr is the claimed attribute list of a text with a language (shared:
+// claims never append to a list in place).
+var langAttr = []string{"languageID"}
+
 func langOf(e *etree.Element) (lang string, attrs []string) {
 	if a := e.SelectAttr("languageID"); a != nil {
-		return a.Value, []string{"languageID"}
+		return a.Value, langAttr
 	}
 	return "", nil
 }
@@ -201,8 +222,8 @@ func (d *decoder) certificate() {
 		if s, ok := d.str(ram(doc, "ID")); ok {
 			c.Number = s
 		}
-		c.Title = d.textMulti(kids(doc, "ram", "Name"), false)
-		c.Scope = d.textMulti(kids(doc, "ram", "Description"), false)
+		c.Title = d.textMulti(d.kids(doc, "ram", "Name"), false)
+		c.Scope = d.textMulti(d.kids(doc, "ram", "Description"), false)
 		if s, ok := d.str(ram(doc, "TypeCode")); ok {
 			c.Scheme = schemeFor(s)
 		}
@@ -224,8 +245,8 @@ func (d *decoder) certificate() {
 				c.IssuingBody.Country = p.Address.Country
 			}
 		}
-		d.notes = kids(doc, "ram", "IncludedSPSNote")
-		for _, r := range kids(doc, "ram", "ReferenceSPSReferencedDocument") {
+		d.notes = d.kids(doc, "ram", "IncludedSPSNote")
+		for _, r := range d.kids(doc, "ram", "ReferenceSPSReferencedDocument") {
 			d.c.References = append(d.c.References, d.reference(r))
 		}
 		if a := ram(doc, "SignatorySPSAuthentication"); a != nil {
@@ -270,14 +291,14 @@ func (d *decoder) signatory(a *etree.Element) {
 			d.textSingle(ram(person, "Name"), "signatory.name", true, &s.Name)
 			if q := ram(person, "AttainedSPSQualification"); q != nil {
 				d.cl.take(q)
-				s.Role = d.textMulti(kids(q, "ram", "Name"), false)
+				s.Role = d.textMulti(d.kids(q, "ram", "Name"), false)
 			}
 		}
 	}
 	if loc := ram(a, "IssueSPSLocation"); loc != nil {
 		m := d.cl.mark()
 		d.cl.take(loc)
-		place := d.textMulti(kids(loc, "ram", "Name"), true)
+		place := d.textMulti(d.kids(loc, "ram", "Name"), true)
 		switch {
 		case s != nil:
 			s.Place = place
@@ -287,7 +308,7 @@ func (d *decoder) signatory(a *etree.Element) {
 	}
 	if s != nil {
 		c.Signatory = s
-		for _, e := range kids(a, "ram", "ActualDateTime") {
+		for _, e := range d.kids(a, "ram", "ActualDateTime") {
 			if c.IssueDate.IsZero() {
 				break
 			}
@@ -298,7 +319,7 @@ func (d *decoder) signatory(a *etree.Element) {
 			d.cl.rollback(m)
 		}
 	}
-	for _, cl := range kids(a, "ram", "IncludedSPSClause") {
+	for _, cl := range d.kids(a, "ram", "IncludedSPSClause") {
 		id := ram(cl, "ID")
 		if id == nil || id.SelectAttrValue("schemeID", "") != standardID || hasChildElements(id) {
 			continue
@@ -310,7 +331,7 @@ func (d *decoder) signatory(a *etree.Element) {
 			attrs = append(attrs, "schemeVersionID")
 		}
 		d.cl.leaf(id, attrs...)
-		st.Title = d.textMulti(kids(cl, "ram", "Content"), false)
+		st.Title = d.textMulti(d.kids(cl, "ram", "Content"), false)
 		c.Standards = append(c.Standards, st)
 	}
 }
@@ -358,6 +379,7 @@ type note struct {
 func (d *decoder) parseNote(n *etree.Element) (note, bool) {
 	var out note
 	out.el = n
+	contents := 0
 	for _, c := range n.Child {
 		k, ok := c.(*etree.Element)
 		if !ok {
@@ -367,12 +389,16 @@ func (d *decoder) parseNote(n *etree.Element) (note, bool) {
 		case k.Space == "ram" && k.Tag == "Subject" && out.subject == "" && !hasChildElements(k):
 			out.subject = leafText(k)
 		case k.Space == "ram" && k.Tag == "Content":
-			out.contents = append(out.contents, k)
+			contents++
 		default:
 			return note{}, false
 		}
 	}
-	return out, out.subject != "" && len(out.contents) > 0
+	if out.subject == "" || contents == 0 {
+		return note{}, false
+	}
+	out.contents = d.kids(n, "ram", "Content")
+	return out, true
 }
 
 // claimNote claims the note and returns its content as Text; ok is false
@@ -567,7 +593,7 @@ func (d *decoder) consignment(cs *etree.Element) {
 	ex := ram(cs, "ExportSPSCountry")
 	if ex != nil {
 		d.cl.take(ex)
-		for _, sub := range kids(ex, "ram", "SubordinateSPSCountrySubDivision") {
+		for _, sub := range d.kids(ex, "ram", "SubordinateSPSCountrySubDivision") {
 			if !d.strIfPeek(ram(sub, "ID"), partiesID) {
 				continue
 			}
@@ -600,9 +626,9 @@ func (d *decoder) consignment(cs *etree.Element) {
 		}
 		if ub := ram(cs, "UnloadingBaseportSPSLocation"); ub != nil {
 			d.cl.take(ub)
-			con.EntryPoint = d.textMulti(kids(ub, "ram", "Name"), false)
+			con.EntryPoint = d.textMulti(d.kids(ub, "ram", "Name"), false)
 		}
-		for _, m := range kids(cs, "ram", "MainCarriageSPSTransportMovement") {
+		for _, m := range d.kids(cs, "ram", "MainCarriageSPSTransportMovement") {
 			mode := ram(m, "ModeCode")
 			if mode == nil || hasChildElements(mode) {
 				continue
@@ -645,7 +671,7 @@ func (d *decoder) consignment(cs *etree.Element) {
 		if loc := ram(ev, "OccurrenceSPSLocation"); loc != nil {
 			d.cl.take(ev)
 			d.cl.take(loc)
-			for _, n := range kids(loc, "ram", "Name") {
+			for _, n := range d.kids(loc, "ram", "Name") {
 				if d.strIf(n, "") {
 					break
 				}
@@ -664,7 +690,7 @@ func (d *decoder) strIfPeek(e *etree.Element, want string) bool {
 func (d *decoder) parties(sub *etree.Element) {
 	c := d.c
 	var haveHolder bool
-	for _, pe := range kids(sub, "ram", "ActivityAuthorizedSPSParty") {
+	for _, pe := range d.kids(sub, "ram", "ActivityAuthorizedSPSParty") {
 		role := ram(pe, "RoleCode")
 		if role == nil || hasChildElements(role) {
 			continue
@@ -701,7 +727,7 @@ func (d *decoder) parties(sub *etree.Element) {
 	}
 	// Factories, now that the slice no longer grows.
 	i := 0
-	for _, pe := range kids(sub, "ram", "ActivityAuthorizedSPSParty") {
+	for _, pe := range d.kids(sub, "ram", "ActivityAuthorizedSPSParty") {
 		role := ram(pe, "RoleCode")
 		if role == nil || hasChildElements(role) || leafText(role) != roleFactory {
 			continue
@@ -719,7 +745,7 @@ func (d *decoder) lineItems(ci *etree.Element, con *ecert.Consignment) {
 		return
 	}
 	d.cl.take(ci)
-	lis := kids(ci, "ram", "IncludedSPSTradeLineItem")
+	lis := d.kids(ci, "ram", "IncludedSPSTradeLineItem")
 	seq := 0
 	var placeholder *etree.Element
 	for _, li := range lis {
@@ -730,7 +756,7 @@ func (d *decoder) lineItems(ci *etree.Element, con *ecert.Consignment) {
 			continue
 		}
 		isProduct := false
-		for _, n := range kids(li, "ram", "AdditionalInformationSPSNote") {
+		for _, n := range d.kids(li, "ram", "AdditionalInformationSPSNote") {
 			if pn, ok := d.parseNote(n); ok && pn.subject == subjProduct {
 				isProduct = true
 				break
@@ -760,14 +786,14 @@ func (d *decoder) lineItems(ci *etree.Element, con *ecert.Consignment) {
 
 func (d *decoder) item(li *etree.Element) ecert.Item {
 	var it ecert.Item
-	it.Description = d.textMulti(kids(li, "ram", "Description"), true)
+	it.Description = d.textMulti(d.kids(li, "ram", "Description"), true)
 	if s, ok := d.str(ram(li, "ScientificName")); ok {
 		it.ScientificName = s
 	}
 	it.NetWeight = d.measure(ram(li, "NetWeightMeasure"))
 	it.GrossWeight = d.measure(ram(li, "GrossWeightMeasure"))
 	var qv, qu *note
-	for _, ne := range kids(li, "ram", "AdditionalInformationSPSNote") {
+	for _, ne := range d.kids(li, "ram", "AdditionalInformationSPSNote") {
 		n, ok := d.parseNote(ne)
 		if !ok || len(n.contents) != 1 || n.contents[0].SelectAttr("languageID") != nil {
 			continue
@@ -785,7 +811,7 @@ func (d *decoder) item(li *etree.Element) ecert.Item {
 		it.Quantity = &ecert.Measure{Value: v, Unit: u}
 	}
 	it.HSCode = d.hsCode(li)
-	for _, pk := range kids(li, "ram", "PhysicalSPSPackage") {
+	for _, pk := range d.kids(li, "ram", "PhysicalSPSPackage") {
 		var buf [4]*etree.Element
 		ks := childElements(buf[:0], pk)
 		if len(ks) != 3 || !d.strIfPeek(ram(pk, "LevelCode"), packageLevel) {
@@ -857,7 +883,7 @@ func classification(cl *etree.Element, names bool) (system string, code *etree.E
 }
 
 func (d *decoder) hsCode(li *etree.Element) string {
-	for _, cl := range kids(li, "ram", "ApplicableSPSClassification") {
+	for _, cl := range d.kids(li, "ram", "ApplicableSPSClassification") {
 		if sys, code, ok := classification(cl, false); ok && sys == hsSystem && leafText(code) != "" {
 			d.cl.take(cl)
 			d.cl.leaf(ram(cl, "SystemName"))
@@ -870,9 +896,9 @@ func (d *decoder) hsCode(li *etree.Element) string {
 
 func (d *decoder) product(li *etree.Element) ecert.Product {
 	var p ecert.Product
-	p.Name = d.textMulti(kids(li, "ram", "Description"), true)
+	p.Name = d.textMulti(d.kids(li, "ram", "Description"), true)
 	seenSpec := false
-	for _, ne := range kids(li, "ram", "AdditionalInformationSPSNote") {
+	for _, ne := range d.kids(li, "ram", "AdditionalInformationSPSNote") {
 		n, ok := d.parseNote(ne)
 		if !ok {
 			continue
@@ -889,7 +915,7 @@ func (d *decoder) product(li *etree.Element) ecert.Product {
 		}
 	}
 	p.HSCode = d.hsCode(li)
-	for _, cl := range kids(li, "ram", "ApplicableSPSClassification") {
+	for _, cl := range d.kids(li, "ram", "ApplicableSPSClassification") {
 		sys, code, ok := classification(cl, true)
 		if !ok || sys != modelSystem {
 			continue
@@ -898,7 +924,7 @@ func (d *decoder) product(li *etree.Element) ecert.Product {
 		d.cl.leaf(ram(cl, "SystemName"))
 		m := ecert.Model{}
 		m.Code, _ = d.str(code)
-		m.Description = d.textMulti(kids(cl, "ram", "ClassName"), false)
+		m.Description = d.textMulti(d.kids(cl, "ram", "ClassName"), false)
 		p.Models = append(p.Models, m)
 	}
 	return p
@@ -908,7 +934,7 @@ func (d *decoder) product(li *etree.Element) ecert.Product {
 // seq-th line item.
 func (d *decoder) sequence(li *etree.Element, seq int) {
 	want := strconv.Itoa(seq)
-	for _, e := range kids(li, "ram", "SequenceNumeric") {
+	for _, e := range d.kids(li, "ram", "SequenceNumeric") {
 		if d.strIf(e, want) {
 			return
 		}

@@ -212,16 +212,29 @@ type nodes struct {
 	elems slab[etree.Element]
 	chars slab[etree.CharData]
 	toks  slab[etree.Token]
+	attrs slab[etree.Attr]
 }
 
 func (n *nodes) init() {
-	n.elems.size, n.chars.size, n.toks.size = 128, 128, 512
+	n.elems.size, n.chars.size, n.toks.size, n.attrs.size = 128, 128, 512, 128
 }
 
 func (n *nodes) reset() {
 	n.elems.reset()
 	n.chars.reset()
 	n.toks.reset()
+	n.attrs.reset()
+}
+
+// attr is e.CreateAttr(key, value), with e's attribute list grown in a
+// block.
+func (n *nodes) attr(e *etree.Element, key, value string) {
+	if len(e.Attr) == cap(e.Attr) {
+		grown := n.attrs.many(max(1, 2*cap(e.Attr)))[:len(e.Attr)]
+		copy(grown, e.Attr)
+		e.Attr = grown
+	}
+	e.CreateAttr(key, value)
 }
 
 func (n *nodes) el(space, tag string) *etree.Element {
@@ -263,7 +276,7 @@ func (n *nodes) addText(p *etree.Element, tag, text string) *etree.Element {
 func (n *nodes) addLang(p *etree.Element, tag, lang, text string) *etree.Element {
 	e := n.addText(p, tag, text)
 	if lang != "" {
-		e.CreateAttr("languageID", lang)
+		n.attr(e, "languageID", lang)
 	}
 	return e
 }
@@ -277,7 +290,8 @@ func (n *nodes) texts(p *etree.Element, tag string, t ecert.Text, required bool)
 		}
 		return
 	}
-	for _, l := range sortedLangs(t, false) {
+	var buf [4]string
+	for _, l := range appendSortedLangs(buf[:0], t, false) {
 		n.addLang(p, tag, l, t[l])
 	}
 }
@@ -291,7 +305,8 @@ func (e *encoder) single(p *etree.Element, tag string, t ecert.Text, path string
 		}
 		return
 	}
-	langs := sortedLangs(t, true)
+	var buf [4]string
+	langs := appendSortedLangs(buf[:0], t, true)
 	e.addLang(p, tag, langs[0], t[langs[0]])
 	e.translate(path, t, langs[1:])
 }
@@ -333,7 +348,7 @@ func (n *nodes) measure(p *etree.Element, tag string, m *ecert.Measure) {
 	}
 	x := n.addText(p, tag, m.Value)
 	if m.Unit != "" {
-		x.CreateAttr("unitCode", m.Unit)
+		n.attr(x, "unitCode", m.Unit)
 	}
 }
 
@@ -521,9 +536,9 @@ func (e *encoder) signatory() *etree.Element {
 	for _, st := range c.Standards {
 		cl := e.add(a, "ram", "IncludedSPSClause")
 		id := e.addText(cl, "ID", st.Code)
-		id.CreateAttr("schemeID", standardID)
+		e.attr(id, "schemeID", standardID)
 		if st.Edition != "" {
-			id.CreateAttr("schemeVersionID", st.Edition)
+			e.attr(id, "schemeVersionID", st.Edition)
 		}
 		e.texts(cl, "Content", st.Title, false)
 	}

@@ -74,15 +74,17 @@ func (s *slab[T]) reset() {
 // the tree's nodes and the claims. Decodes take one from decodeStates and
 // give it back when the tree is no longer used.
 type decodeState struct {
-	tk xmltok.Tokenizer
-	b  builder
-	cl claims
+	tk   xmltok.Tokenizer
+	b    builder
+	cl   claims
+	ptrs slab[*etree.Element]
 }
 
 var decodeStates = sync.Pool{New: func() any {
 	st := &decodeState{}
 	st.b.init()
 	st.cl.el = make(map[*etree.Element]int32, 256)
+	st.ptrs.size = 256
 	return st
 }}
 
@@ -91,6 +93,7 @@ func getDecodeState() *decodeState { return decodeStates.Get().(*decodeState) }
 func putDecodeState(st *decodeState) {
 	st.b.reset()
 	st.cl.reset()
+	st.ptrs.reset()
 	st.tk.Reset("", xmltok.Options{})
 	decodeStates.Put(st)
 }

@@ -213,7 +213,7 @@ func (c *claims) take(e *etree.Element, attrs ...string) {
 		if i := v >> 1; i > 0 {
 			c.attrs[i-1] = append(c.attrs[i-1], attrs...)
 		} else {
-			c.attrs = append(c.attrs, attrs)
+			c.attrs = append(c.attrs, attrs[:len(attrs):len(attrs)])
 			v |= int32(len(c.attrs)) << 1
 		}
 	}
