@@ -243,14 +243,16 @@ func (n *nodes) el(space, tag string) *etree.Element {
 	return e
 }
 
-// addChild is p.AddChild(c), with p's child list grown in a block.
+// addChild appends c to p's children, with the list grown in a block. The
+// encoded tree is only written (and extended by insertUnmapped, which
+// uses etree's methods on nodes of its own): parent links are not set.
 func (n *nodes) addChild(p *etree.Element, c etree.Token) {
 	if len(p.Child) == cap(p.Child) {
 		grown := n.toks.many(max(2, 2*cap(p.Child)))[:len(p.Child)]
 		copy(grown, p.Child)
 		p.Child = grown
 	}
-	p.AddChild(c)
+	p.Child = append(p.Child, c)
 }
 
 func (n *nodes) add(p *etree.Element, space, tag string) *etree.Element {

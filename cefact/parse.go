@@ -246,7 +246,8 @@ func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tr
 	if ns == nil {
 		ns = newNSTable()
 	}
-	if st == nil {
+	pooled := st != nil
+	if !pooled {
 		st = &decodeState{}
 		st.b.init()
 	}
@@ -301,8 +302,15 @@ func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tr
 			}
 			if kids := b.scratch[f.start:]; len(kids) > 0 {
 				f.el.Child = b.tokenSlice(len(kids))
-				for _, k := range kids {
-					f.el.AddChild(k)
+				if pooled {
+					// A decode's own tree is only read, and copied with
+					// Copy (which sets parents) for kept fragments: its
+					// parent links and indexes are not needed.
+					f.el.Child = append(f.el.Child, kids...)
+				} else {
+					for _, k := range kids {
+						f.el.AddChild(k)
+					}
 				}
 				clear(kids)
 				b.scratch = b.scratch[:f.start]
