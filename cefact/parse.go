@@ -255,16 +255,9 @@ func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tr
 	tk.Reset(src, po.tokOptions())
 	b := &st.b
 	b.ns = ns
-	type frame struct {
-		el    *etree.Element
-		start int    // first child in b.scratch
-		kids  bool   // has child elements
-		ws    string // whitespace not yet attached
-	}
-	var (
-		stack []frame
-		top   []*etree.Element // top-level elements
-	)
+	stack := b.stack[:0]
+	defer func() { b.stack = stack[:0] }()
+	var top []*etree.Element // top-level elements
 	for {
 		tok, err := tk.Next()
 		if err != nil {
@@ -312,8 +305,7 @@ func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tr
 						f.el.AddChild(k)
 					}
 				}
-				clear(kids)
-				b.scratch = b.scratch[:f.start]
+				b.scratch = b.scratch[:f.start] // reset clears what is left
 			}
 		case xmltok.CharData:
 			// Whitespace between child elements (indentation) is dropped;
@@ -340,8 +332,17 @@ func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tr
 	}
 }
 
+// frame is an open element of parseString.
+type frame struct {
+	el    *etree.Element
+	start int    // first child in builder.scratch
+	kids  bool   // has child elements
+	ws    string // whitespace not yet attached
+}
+
 // builder allocates the nodes of a parsed tree in blocks.
 type builder struct {
+	stack   []frame
 	ns      *nsTable
 	uris    []string // recently mapped namespaces and their prefixes
 	pfx     []string
@@ -368,6 +369,8 @@ func (b *builder) reset() {
 	if cap(b.scratch) > poolMax {
 		b.scratch = nil
 	}
+	clear(b.stack[:cap(b.stack)])
+	b.stack = b.stack[:0]
 	clear(b.scratch[:cap(b.scratch)])
 	b.scratch = b.scratch[:0]
 }
