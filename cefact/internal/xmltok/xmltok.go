@@ -457,11 +457,11 @@ func (t *Tokenizer) startTag() (*Token, error) {
 	}
 	t.pos++
 	start := t.pos
-	qname, ok := t.name()
+	qname, colon, ok := t.qname()
 	if !ok {
 		return nil, t.err
 	}
-	prefix, local, ok := splitQName(qname)
+	prefix, local, ok := splitQName(qname, colon)
 	if !ok {
 		t.pos = start
 		return nil, t.failf("bad element name %q", qname)
@@ -491,11 +491,11 @@ func (t *Tokenizer) startTag() (*Token, error) {
 			break
 		}
 		aoff := t.pos
-		aname, ok := t.name()
+		aname, acolon, ok := t.qname()
 		if !ok {
 			return nil, t.err
 		}
-		ap, al, ok := splitQName(aname)
+		ap, al, ok := splitQName(aname, acolon)
 		if !ok {
 			t.pos = aoff
 			return nil, t.failf("bad attribute name %q", aname)
@@ -585,18 +585,16 @@ func (t *Tokenizer) lookup(prefix string) (string, bool) {
 	return "", prefix == ""
 }
 
-// splitQName splits prefix:local; both parts must be non-empty and there
-// may be at most one colon.
-func splitQName(q string) (prefix, local string, ok bool) {
-	i := strings.IndexByte(q, ':')
-	if i < 0 {
+// splitQName splits prefix:local at colon (from qname); both parts must
+// be non-empty and there may be at most one colon.
+func splitQName(q string, colon int) (prefix, local string, ok bool) {
+	switch {
+	case colon == -1:
 		return "", q, true
-	}
-	prefix, local = q[:i], q[i+1:]
-	if prefix == "" || local == "" || strings.IndexByte(local, ':') >= 0 {
+	case colon <= 0 || colon == len(q)-1:
 		return "", "", false
 	}
-	return prefix, local, true
+	return q[:colon], q[colon+1:], true
 }
 
 func (t *Tokenizer) space() {
@@ -629,40 +627,55 @@ var nameByte = func() (tab [256]uint8) {
 
 // name reads an XML name.
 func (t *Tokenizer) name() (string, bool) {
+	n, _, ok := t.qname()
+	return n, ok
+}
+
+// qname reads an XML name and returns the position of its first colon
+// (-1 for none, -2 for more than one).
+func (t *Tokenizer) qname() (string, int, bool) {
 	start := t.pos
 	i := t.pos
 	ascii := true
-	for i < len(t.s) {
-		k := nameByte[t.s[i]]
+	colon := -1
+	s := t.s
+	for i < len(s) {
+		k := nameByte[s[i]]
 		if k == 0 {
 			break
 		}
 		if k == 3 {
 			ascii = false
+		} else if s[i] == ':' {
+			if colon == -1 {
+				colon = i - start
+			} else {
+				colon = -2
+			}
 		}
 		i++
 	}
-	if i >= len(t.s) {
+	if i >= len(s) {
 		t.pos = i
 		t.unexpectedEOF()
-		return "", false
+		return "", 0, false
 	}
-	n := t.s[start:i]
+	n := s[start:i]
 	if n == "" {
-		if t.pos > 0 && t.s[t.pos-1] == '<' {
-			return "", t.failf("expected element name after <") == nil
+		if t.pos > 0 && s[t.pos-1] == '<' {
+			return "", 0, t.failf("expected element name after <") == nil
 		}
-		return "", t.failf("expected a name") == nil
+		return "", 0, t.failf("expected a name") == nil
 	}
 	if ascii {
 		if nameByte[n[0]] != 1 {
-			return "", t.failf("invalid XML name: %s", n) == nil
+			return "", 0, t.failf("invalid XML name: %s", n) == nil
 		}
 	} else if !isName(n) {
-		return "", t.failf("invalid XML name: %s", n) == nil
+		return "", 0, t.failf("invalid XML name: %s", n) == nil
 	}
 	t.pos = i
-	return n, true
+	return n, colon, true
 }
 
 func isName(s string) bool {
