@@ -126,8 +126,9 @@ type binding struct{ prefix, uri string }
 
 type frame struct {
 	qname  string // as written, for matching the end tag
-	name   Name
-	scopes int // len(Tokenizer.scopes) before the element's declarations
+	colon  int32  // of qname; -1 without prefix
+	uri    int32  // index in scopes of the namespace's binding; -1 none, -2 xml
+	scopes int32  // len(Tokenizer.scopes) before the element's declarations
 }
 
 type rawAttr struct {
@@ -309,9 +310,9 @@ func (t *Tokenizer) unexpectedEOF() error {
 
 func (t *Tokenizer) pop() *Token {
 	f := &t.stack[len(t.stack)-1]
-	t.scopes = t.scopes[:f.scopes]
 	t.tok.Kind = EndElement
-	t.tok.Name = f.name
+	t.tok.Name = t.frameName(f)
+	t.scopes = t.scopes[:f.scopes]
 	t.stack = t.stack[:len(t.stack)-1]
 	return &t.tok
 }
@@ -538,12 +539,12 @@ func (t *Tokenizer) startTag() (*Token, error) {
 			t.scopes = append(t.scopes, binding{a.local, a.value})
 		}
 	}
-	uri, ok := t.lookup(prefix)
+	ui, ok := t.lookupIndex(prefix)
 	if !ok {
 		t.pos = start
 		return nil, t.failf("element <%s>: unbound prefix %q", qname, prefix)
 	}
-	name := Name{uri, local}
+	name := Name{t.uri(ui), local}
 	t.attr = t.attr[:0]
 	for _, a := range t.raw {
 		if (a.prefix == "" && a.local == "xmlns") || a.prefix == "xmlns" {
@@ -564,7 +565,7 @@ func (t *Tokenizer) startTag() (*Token, error) {
 		}
 		t.attr = append(t.attr, Attr{an, a.value})
 	}
-	t.stack = append(t.stack, frame{qname: qname, name: name, scopes: scopes})
+	t.stack = append(t.stack, frame{qname: qname, colon: int32(colon), uri: ui, scopes: int32(scopes)})
 	t.closing = selfClosing
 	t.tok.Kind = StartElement
 	t.tok.Name = name
@@ -574,15 +575,36 @@ func (t *Tokenizer) startTag() (*Token, error) {
 }
 
 func (t *Tokenizer) lookup(prefix string) (string, bool) {
+	i, ok := t.lookupIndex(prefix)
+	return t.uri(i), ok
+}
+
+// lookupIndex finds the binding of prefix: its index in t.scopes, -1 for
+// no namespace (ok only for the empty prefix), -2 for xml.
+func (t *Tokenizer) lookupIndex(prefix string) (int32, bool) {
 	if prefix == "xml" {
-		return NSXML, true
+		return -2, true
 	}
 	for i := len(t.scopes) - 1; i >= 0; i-- {
-		if t.scopes[i].prefix == prefix {
-			return t.scopes[i].uri, true
+		if p := t.scopes[i].prefix; len(p) == len(prefix) && p == prefix {
+			return int32(i), true
 		}
 	}
-	return "", prefix == ""
+	return -1, prefix == ""
+}
+
+func (t *Tokenizer) uri(i int32) string {
+	switch i {
+	case -1:
+		return ""
+	case -2:
+		return NSXML
+	}
+	return t.scopes[i].uri
+}
+
+func (t *Tokenizer) frameName(f *frame) Name {
+	return Name{t.uri(f.uri), f.qname[f.colon+1:]}
 }
 
 // splitQName splits prefix:local at colon (from qname); both parts must
