@@ -226,15 +226,9 @@ func (c *claims) leaf(e *etree.Element, attrs ...string) {
 	c.el[e] |= 1
 }
 
-func (c *claims) claimed(e *etree.Element) bool {
-	_, ok := c.el[e]
-	return ok
-}
-
-func (c *claims) textClaimed(e *etree.Element) bool { return c.el[e]&1 != 0 }
-
-func (c *claims) attrClaimed(e *etree.Element, key string) bool {
-	i := c.el[e] >> 1
+// attrIn reports whether key is among the attributes of claim v.
+func (c *claims) attrIn(v int32, key string) bool {
+	i := v >> 1
 	if i == 0 {
 		return false
 	}
@@ -264,18 +258,19 @@ func (t *tree) collect(c *claims) []unmappedPart {
 		p[len(path)] = s
 		return p
 	}
-	var walk func(e *etree.Element)
-	walk = func(e *etree.Element) {
+	// v is e's claim (see claims): one map lookup per element.
+	var walk func(e *etree.Element, v int32)
+	walk = func(e *etree.Element, v int32) {
 		for _, a := range e.Attr {
 			key := a.Key
 			if a.Space != "" {
 				key = a.Space + ":" + a.Key
 			}
-			if !c.attrClaimed(e, key) {
+			if !c.attrIn(v, key) {
 				out = append(out, unmappedPart{path: with(t.stepFor(a.Space, a.Key, false, 0).asAttr()), attr: a.Value})
 			}
 		}
-		if !c.textClaimed(e) {
+		if v&1 == 0 {
 			if s := leafText(e); strings.TrimSpace(s) != "" {
 				// Text of an element mapped only as a structure (or mixed
 				// with its child elements): kept as one text node at the
@@ -290,19 +285,20 @@ func (t *tree) collect(c *claims) []unmappedPart {
 				continue
 			}
 			index := pos.next(k)
-			if !c.claimed(k) {
+			kv, claimed := c.el[k]
+			if !claimed {
 				out = append(out, unmappedPart{path: with(t.stepFor(k.Space, k.Tag, false, index)), el: k})
 				continue
 			}
-			if len(k.Attr) == 0 && !hasChildElements(k) && (c.textClaimed(k) || strings.TrimSpace(leafText(k)) == "") {
+			if len(k.Attr) == 0 && !hasChildElements(k) && (kv&1 != 0 || strings.TrimSpace(leafText(k)) == "") {
 				continue // nothing in it is unmapped
 			}
 			path = append(path, t.stepFor(k.Space, k.Tag, false, index))
-			walk(k)
+			walk(k, kv)
 			path = path[:len(path)-1]
 		}
 	}
-	walk(t.root)
+	walk(t.root, c.el[t.root])
 	return out
 }
 
