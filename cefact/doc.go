@@ -37,7 +37,14 @@
 //     expansion or external entity is ever processed), only UTF-8 is
 //     accepted, and size, depth and element count are bounded
 //     (DecodeOptions). Errors are *DecodeError wrapping ErrDTD, ErrTooLarge,
-//     ErrTooDeep, ErrTooManyElements, ErrInvalidUTF8 or ErrNotSPS.
+//     ErrTooDeep, ErrTooManyElements, ErrInvalidUTF8 or ErrNotSPS. The
+//     parser is the package's own strict tokenizer (cefact/internal/xmltok):
+//     it accepts what encoding/xml in strict mode accepts, with namespaces
+//     and structure checked, and refuses in addition numeric references to
+//     surrogates (&#xD800;), which encoding/xml turns into U+FFFD.
+//   - Memory: the strings of a decoded Document share one copy of the
+//     input, so a small part kept from it keeps the whole copy alive
+//     (strings.Clone what you keep from a large document).
 //
 // # Mapping
 //
