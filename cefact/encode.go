@@ -1,7 +1,7 @@
 package cefact
 
 import (
-	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -36,41 +36,60 @@ func Encode(w io.Writer, c *ecert.Certificate) error {
 
 // Marshal is Encode into a byte slice.
 func Marshal(c *ecert.Certificate) ([]byte, error) {
-	var b strings.Builder
+	var b bytes.Buffer
 	if err := Encode(&b, c); err != nil {
 		return nil, err
 	}
-	return []byte(b.String()), nil
+	return b.Bytes(), nil
 }
 
 // writeDoc writes the XML declaration and root, indented by two spaces.
 func writeDoc(w io.Writer, root *etree.Element) error {
-	buf := writers.Get().(*bufio.Writer)
-	buf.Reset(w)
+	x := writers.Get().(*xmlWriter)
+	x.w = w
 	defer func() {
-		buf.Reset(nil)
-		writers.Put(buf)
+		if cap(x.buf) > 1<<20 {
+			x.buf = nil
+		}
+		*x = xmlWriter{buf: x.buf[:0]}
+		writers.Put(x)
 	}()
-	bw := &xmlWriter{Writer: buf}
-	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	writeElem(bw, root, 0)
-	bw.WriteByte('\n')
-	if bw.err != nil {
-		return fmt.Errorf("cefact: encode: %w", bw.err)
+	x.str(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	writeElem(x, root, 0)
+	x.char('\n')
+	if x.err != nil {
+		return fmt.Errorf("cefact: encode: %w", x.err)
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("cefact: encode: %w", err)
+	x.flush()
+	if x.werr != nil {
+		return fmt.Errorf("cefact: encode: %w", x.werr)
 	}
 	return nil
 }
 
 // writers holds the output buffers of writeDoc.
-var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 16<<10) }}
+var writers = sync.Pool{New: func() any { return &xmlWriter{buf: make([]byte, 0, 16<<10)} }}
 
-// xmlWriter remembers the first text that XML cannot carry.
+// xmlWriter buffers the output and remembers the first text that XML
+// cannot carry and the first write error.
 type xmlWriter struct {
-	*bufio.Writer
-	err error
+	w    io.Writer
+	buf  []byte
+	err  error
+	werr error
+}
+
+func (x *xmlWriter) str(s string) { x.buf = append(x.buf, s...) }
+func (x *xmlWriter) char(c byte)  { x.buf = append(x.buf, c) }
+
+// flushAt is the buffered size from which writeElem writes out.
+const flushAt = 32 << 10
+
+func (x *xmlWriter) flush() {
+	if len(x.buf) > 0 && x.werr == nil {
+		_, x.werr = x.w.Write(x.buf)
+	}
+	x.buf = x.buf[:0]
 }
 
 // ErrInvalidText: a string of the certificate holds a character that XML
@@ -83,28 +102,31 @@ const indent = "\n                                                              
 // line, leaves their text; text next to child elements (mixed content,
 // only in kept fragments) is written as is, without indentation.
 func writeElem(w *xmlWriter, e *etree.Element, depth int) {
-	w.WriteByte('<')
+	w.char('<')
 	if e.Space != "" {
-		w.WriteString(e.Space)
-		w.WriteByte(':')
+		w.str(e.Space)
+		w.char(':')
 	}
-	w.WriteString(e.Tag)
+	w.str(e.Tag)
 	for _, a := range e.Attr {
-		w.WriteByte(' ')
+		w.char(' ')
 		if a.Space != "" {
-			w.WriteString(a.Space)
-			w.WriteByte(':')
+			w.str(a.Space)
+			w.char(':')
 		}
-		w.WriteString(a.Key)
-		w.WriteString(`="`)
+		w.str(a.Key)
+		w.str(`="`)
 		escape(w, a.Value, true)
-		w.WriteByte('"')
+		w.char('"')
 	}
 	if len(e.Child) == 0 {
-		w.WriteString("/>")
+		w.str("/>")
+		if len(w.buf) >= flushAt {
+			w.flush()
+		}
 		return
 	}
-	w.WriteByte('>')
+	w.char('>')
 	mixed, kids := false, false
 	for _, c := range e.Child {
 		switch x := c.(type) {
@@ -133,22 +155,25 @@ func writeElem(w *xmlWriter, e *etree.Element, depth int) {
 	if pretty {
 		writeIndent(w, depth)
 	}
-	w.WriteString("</")
+	w.str("</")
 	if e.Space != "" {
-		w.WriteString(e.Space)
-		w.WriteByte(':')
+		w.str(e.Space)
+		w.char(':')
 	}
-	w.WriteString(e.Tag)
-	w.WriteByte('>')
+	w.str(e.Tag)
+	w.char('>')
+	if len(w.buf) >= flushAt {
+		w.flush()
+	}
 }
 
 func writeIndent(w *xmlWriter, depth int) {
 	n := 1 + 2*depth
 	for n > len(indent) {
-		w.WriteString(indent)
+		w.str(indent)
 		n -= len(indent) - 1
 	}
-	w.WriteString(indent[:n])
+	w.str(indent[:n])
 }
 
 // escape writes s with the XML escapes for text (&, <, >, CR) or, for
@@ -191,11 +216,11 @@ func escape(w *xmlWriter, s string, attr bool) {
 			}
 			continue
 		}
-		w.WriteString(s[last:i])
-		w.WriteString(esc)
+		w.str(s[last:i])
+		w.str(esc)
 		last = i + 1
 	}
-	w.WriteString(s[last:])
+	w.str(s[last:])
 }
 
 // encoder builds one document.
