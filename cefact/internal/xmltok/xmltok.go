@@ -647,6 +647,14 @@ var nameByte = func() (tab [256]uint8) {
 	return
 }()
 
+// plainNameByte: ASCII name bytes other than ':'.
+var plainNameByte = func() (tab [256]bool) {
+	for c := range nameByte {
+		tab[c] = (nameByte[c] == 1 || nameByte[c] == 2) && c != ':'
+	}
+	return
+}()
+
 // name reads an XML name.
 func (t *Tokenizer) name() (string, bool) {
 	n, _, ok := t.qname()
@@ -661,21 +669,29 @@ func (t *Tokenizer) qname() (string, int, bool) {
 	ascii := true
 	colon := -1
 	s := t.s
-	for i < len(s) {
-		k := nameByte[s[i]]
-		if k == 0 {
+	for {
+		for i < len(s) && plainNameByte[s[i]] {
+			i++
+		}
+		if i >= len(s) {
 			break
 		}
-		if k == 3 {
+		switch k := nameByte[s[i]]; {
+		case k == 0:
+		case k == 3:
 			ascii = false
-		} else if s[i] == ':' {
+			i++
+			continue
+		default: // ':'
 			if colon == -1 {
 				colon = i - start
 			} else {
 				colon = -2
 			}
+			i++
+			continue
 		}
-		i++
+		break
 	}
 	if i >= len(s) {
 		t.pos = i
