@@ -81,7 +81,7 @@ func DecodeAcknowledgement(r io.Reader, opts *DecodeOptions) (*Acknowledgement, 
 	if t.root.Tag != "SPSAcknowledgement" || t.uriOf(t.root.Space) != NSAcknowledgement {
 		return nil, nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSAcknowledgement", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSAcknowledgement)}
 	}
-	d := &decoder{t: t, cl: &st.cl, ptrs: &st.ptrs, c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
+	d := &decoder{t: t, cl: &st.cl, ptrs: &st.ptrs, c: &ecert.Certificate{}, texts: st.texts}
 	a := &Acknowledgement{}
 	d.cl.take(t.root)
 	if doc := kid(t.root, "rsm", "SPSAcknowledgementDocument"); doc != nil {

@@ -55,7 +55,7 @@ func Unmarshal(data []byte, opts *DecodeOptions) (*Document, error) {
 	if t.root.Tag != "SPSCertificate" || t.uriOf(t.root.Space) != NSCertificate {
 		return nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSCertificate", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSCertificate)}
 	}
-	d := &decoder{t: t, cl: &st.cl, ptrs: &st.ptrs, c: &ecert.Certificate{}, texts: map[string]*ecert.Text{}}
+	d := &decoder{t: t, cl: &st.cl, ptrs: &st.ptrs, c: &ecert.Certificate{}, texts: st.texts}
 	d.certificate()
 	return d.finish(), nil
 }

@@ -160,6 +160,17 @@ func newNSTable() *nsTable {
 	return &nsTable{uri: map[string]string{}, prefix: map[string]string{}}
 }
 
+// reset empties t (allocating its maps the first time).
+func (t *nsTable) reset() {
+	if t.uri == nil {
+		*t = *newNSTable()
+		return
+	}
+	clear(t.uri)
+	clear(t.prefix)
+	t.next = 0
+}
+
 // prefixFor returns the canonical prefix of a namespace, allocating one.
 func (t *nsTable) prefixFor(ns string) string {
 	if ns == "" {
@@ -243,10 +254,15 @@ func parse(data []byte, po parseOptions, ns *nsTable, st *decodeState) (*tree, e
 }
 
 func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tree, error) {
-	if ns == nil {
-		ns = newNSTable()
-	}
 	pooled := st != nil
+	if ns == nil {
+		if pooled {
+			ns = &st.ns
+			ns.reset()
+		} else {
+			ns = newNSTable()
+		}
+	}
 	if !pooled {
 		st = &decodeState{}
 		st.b.init()

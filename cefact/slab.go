@@ -5,6 +5,7 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/ecertkit/ecertkit/cefact/internal/xmltok"
+	"github.com/ecertkit/ecertkit/ecert"
 )
 
 // slab hands out values from blocks that are kept for the next document:
@@ -74,10 +75,12 @@ func (s *slab[T]) reset() {
 // the tree's nodes and the claims. Decodes take one from decodeStates and
 // give it back when the tree is no longer used.
 type decodeState struct {
-	tk   xmltok.Tokenizer
-	b    builder
-	cl   claims
-	ptrs slab[*etree.Element]
+	tk    xmltok.Tokenizer
+	b     builder
+	cl    claims
+	ptrs  slab[*etree.Element]
+	ns    nsTable
+	texts map[string]*ecert.Text // decoder.texts
 }
 
 var decodeStates = sync.Pool{New: func() any {
@@ -85,6 +88,7 @@ var decodeStates = sync.Pool{New: func() any {
 	st.b.init()
 	st.cl.el = make(map[*etree.Element]int32, 256)
 	st.ptrs.size = 256
+	st.texts = map[string]*ecert.Text{}
 	return st
 }}
 
@@ -94,6 +98,8 @@ func putDecodeState(st *decodeState) {
 	st.b.reset()
 	st.cl.reset()
 	st.ptrs.reset()
+	st.ns.reset()
+	clear(st.texts)
 	st.tk.Reset("", xmltok.Options{})
 	decodeStates.Put(st)
 }
