@@ -2,8 +2,10 @@ package registry
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/ecertkit/ecertkit/registry/internal/store"
 	"github.com/ecertkit/ecertkit/registry/tlog"
@@ -50,9 +52,9 @@ func (r *Registry) nodes(ctx context.Context, levels []uint, idx []uint64) ([][]
 func (r *Registry) nodesFrom(ctx context.Context, rd store.Reader, levels []uint, idx []uint64) ([][]byte, error) {
 	out := make([][]byte, len(levels))
 	// The base of a node is the stored level at or below it (0: the
-	// leaves); need[base] is the range of indexes read at that level.
-	type span struct{ lo, hi uint64 }
-	need := map[uint]span{}
+	// leaves); a node is computed from the range [lo, hi) of hashes at
+	// its base. Ranges that overlap or nearly touch are read together.
+	var spans []span
 	var todo []int
 	for i, l := range levels {
 		if l >= cacheLevel {
@@ -62,59 +64,43 @@ func (r *Registry) nodesFrom(ctx context.Context, rd store.Reader, levels []uint
 			}
 		}
 		base := l - l%nodeStride
-		lo, hi := idx[i]<<(l-base), (idx[i]+1)<<(l-base)
-		if sp, ok := need[base]; ok {
-			lo, hi = min(lo, sp.lo), max(hi, sp.hi)
-		}
-		need[base] = span{lo, hi}
+		spans = append(spans, span{base: base, lo: idx[i] << (l - base), hi: (idx[i] + 1) << (l - base)})
 		todo = append(todo, i)
 	}
 	if len(todo) == 0 {
 		return out, nil
 	}
-	got := make(map[uint][][]byte, len(need)) // base -> hashes of [lo, hi)
-	var ids []uint64
-	var idBases []uint
-	for base, sp := range need {
-		if base == 0 {
-			es, err := rd.Leaves(ctx, sp.lo, sp.hi)
-			if err != nil {
-				return nil, err
-			}
-			if uint64(len(es)) != sp.hi-sp.lo {
-				return nil, fmt.Errorf("log entries [%d, %d): %d found: %w", sp.lo, sp.hi, len(es), store.ErrNotFound)
-			}
-			hs := make([][]byte, len(es))
-			for j, e := range es {
-				if e.Seq != sp.lo+uint64(j) {
-					return nil, fmt.Errorf("log entry %d: %w", sp.lo+uint64(j), store.ErrNotFound)
-				}
-				hs[j] = tlog.LeafHash(e.Leaf)
-			}
-			got[0] = hs
+	slices.SortFunc(spans, func(a, b span) int {
+		if a.base != b.base {
+			return cmp.Compare(a.base, b.base)
+		}
+		return cmp.Compare(a.lo, b.lo)
+	})
+	merged := spans[:1]
+	for _, sp := range spans[1:] {
+		last := &merged[len(merged)-1]
+		if sp.base == last.base && sp.lo <= last.hi+1<<nodeStride {
+			last.hi = max(last.hi, sp.hi)
 			continue
 		}
-		idBases = append(idBases, base)
-		for k := sp.lo; k < sp.hi; k++ {
-			ids = append(ids, store.NodeID(base, k))
-		}
+		merged = append(merged, sp)
 	}
-	if len(ids) > 0 {
-		hs, err := rd.Nodes(ctx, ids)
-		if err != nil {
+	for k := range merged {
+		if err := r.readSpan(ctx, rd, &merged[k]); err != nil {
 			return nil, err
-		}
-		// ids were appended base by base in idBases order.
-		for _, base := range idBases {
-			n := need[base].hi - need[base].lo
-			got[base], hs = hs[:n], hs[n:]
 		}
 	}
 	for _, i := range todo {
 		l := levels[i]
 		base := l - l%nodeStride
-		lo := idx[i] << (l - base)
-		sub := got[base][lo-need[base].lo : lo-need[base].lo+1<<(l-base)]
+		lo, hi := idx[i]<<(l-base), (idx[i]+1)<<(l-base)
+		var sub [][]byte
+		for _, sp := range merged {
+			if sp.base == base && sp.lo <= lo && hi <= sp.hi {
+				sub = sp.hashes[lo-sp.lo : hi-sp.lo]
+				break
+			}
+		}
 		out[i] = subtreeHash(sub)
 		if l >= cacheLevel && r.cachedNodes.Load() < maxCachedNodes {
 			if _, loaded := r.nodeCache.LoadOrStore(store.NodeID(l, idx[i]), bytes.Clone(out[i])); !loaded {
@@ -123,6 +109,43 @@ func (r *Registry) nodesFrom(ctx context.Context, rd store.Reader, levels []uint
 		}
 	}
 	return out, nil
+}
+
+// span is a range [lo, hi) of hashes at a stored level (0: leaf hashes).
+type span struct {
+	base   uint
+	lo, hi uint64
+	hashes [][]byte
+}
+
+// readSpan reads the hashes of sp: leaf hashes from the log entries, or
+// stored nodes (one block of consecutive ids, which back ends read with
+// one range scan).
+func (r *Registry) readSpan(ctx context.Context, rd store.Reader, sp *span) error {
+	if sp.base == 0 {
+		es, err := rd.Leaves(ctx, sp.lo, sp.hi)
+		if err != nil {
+			return err
+		}
+		if uint64(len(es)) != sp.hi-sp.lo {
+			return fmt.Errorf("log entries [%d, %d): %d found: %w", sp.lo, sp.hi, len(es), store.ErrNotFound)
+		}
+		sp.hashes = make([][]byte, len(es))
+		for j, e := range es {
+			if e.Seq != sp.lo+uint64(j) {
+				return fmt.Errorf("log entry %d: %w", sp.lo+uint64(j), store.ErrNotFound)
+			}
+			sp.hashes[j] = tlog.LeafHash(e.Leaf)
+		}
+		return nil
+	}
+	ids := make([]uint64, 0, sp.hi-sp.lo)
+	for k := sp.lo; k < sp.hi; k++ {
+		ids = append(ids, store.NodeID(sp.base, k))
+	}
+	var err error
+	sp.hashes, err = rd.Nodes(ctx, ids)
+	return err
 }
 
 // subtreeHash returns the root of the perfect subtree over hs (a power
