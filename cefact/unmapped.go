@@ -204,7 +204,12 @@ func (c *claims) rollback(m int) {
 }
 
 // take claims e (not its text) and the named attributes.
-func (c *claims) take(e *etree.Element, attrs ...string) {
+func (c *claims) take(e *etree.Element, attrs ...string) { c.claim(e, 0, attrs) }
+
+// leaf claims e, its text and the named attributes.
+func (c *claims) leaf(e *etree.Element, attrs ...string) { c.claim(e, 1, attrs) }
+
+func (c *claims) claim(e *etree.Element, text int32, attrs []string) {
 	v, ok := c.el[e]
 	if !ok {
 		c.log = append(c.log, e)
@@ -217,13 +222,7 @@ func (c *claims) take(e *etree.Element, attrs ...string) {
 			v |= int32(len(c.attrs)) << 1
 		}
 	}
-	c.el[e] = v
-}
-
-// leaf claims e, its text and the named attributes.
-func (c *claims) leaf(e *etree.Element, attrs ...string) {
-	c.take(e, attrs...)
-	c.el[e] |= 1
+	c.el[e] = v | text
 }
 
 // attrIn reports whether key is among the attributes of claim v.
