@@ -54,7 +54,7 @@ func (r *Reader) rebuild() error {
 	var trailers []int64 // offsets just past "trailer"
 	const chunk = 1 << 20
 	const overlap = 64
-	buf := make([]byte, chunk+overlap)
+	buf := make([]byte, min(chunk+overlap, r.size))
 	for at := int64(0); at < r.size; at += chunk {
 		n, err := r.r.ReadAt(buf[:min(int64(len(buf)), r.size-at)], at)
 		if n <= 0 {
