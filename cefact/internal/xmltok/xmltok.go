@@ -168,6 +168,9 @@ func (t *Tokenizer) Reset(src string, opts Options) {
 	if cap(t.buf) > 64<<10 {
 		t.buf = nil // do not keep the copy of a large text
 	}
+	if cap(t.raw) > 1024 || cap(t.scopes) > 1024 {
+		t.raw, t.attr, t.scopes = nil, nil, nil // nor room for many attributes
+	}
 	clear(t.scopes[:cap(t.scopes)])
 	clear(t.raw[:cap(t.raw)])
 	clear(t.attr[:cap(t.attr)])
