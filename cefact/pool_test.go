@@ -1,0 +1,88 @@
+package cefact
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/ecertkit/ecertkit/internal/testtool"
+)
+
+// TestPooledStateNotShared: Decode and Encode reuse tree nodes through
+// sync.Pools, so nothing they return may point into pooled memory. Many
+// goroutines decode and encode the samples (and failing inputs) at once;
+// every result must equal the one computed alone, also after the pools
+// have served other documents.
+func TestPooledStateNotShared(t *testing.T) {
+	type want struct {
+		in       []byte
+		doc, out []byte // JSON of the Document, and its encoding
+		err      bool
+	}
+	var inputs [][]byte
+	for _, f := range goodSamples(t) {
+		x, err := Marshal(readSample(t, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, x)
+	}
+	shared, _ := filepath.Glob(filepath.Join(testtool.Root(), "..", "shared", "cefact", "samples", "*.xml"))
+	for _, f := range shared {
+		if x, err := os.ReadFile(f); err == nil {
+			inputs = append(inputs, x)
+		}
+	}
+	inputs = append(inputs,
+		[]byte(spsHead+"<ram:X>&bad;</ram:X></rsm:SPSCertificate>"),
+		[]byte(spsHead+`<rsm:SPSExchangedDocument><ram:ID>A&amp;B</ram:ID><ram:Name languageID="en">x&#xD;y</ram:Name><ram:Other a="1">t</ram:Other></rsm:SPSExchangedDocument></rsm:SPSCertificate>`))
+	run := func(in []byte) want {
+		w := want{in: in}
+		doc, err := Unmarshal(in, nil)
+		if err != nil {
+			w.err = true
+			return w
+		}
+		w.doc, _ = json.Marshal(doc)
+		out, err := Marshal(doc.Certificate)
+		if err != nil {
+			t.Error(err)
+		}
+		w.out = out
+		return w
+	}
+	wants := make([]want, len(inputs))
+	for i, in := range inputs {
+		wants[i] = run(in)
+	}
+	rounds := 6
+	if raceEnabled {
+		rounds = 2
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			var kept []want
+			for r := 0; r < rounds; r++ {
+				for i := range inputs {
+					k := (i + g + r) % len(inputs)
+					kept = append(kept, run(inputs[k]))
+				}
+			}
+			// Compare at the end, after the pools served many documents.
+			for j, got := range kept {
+				w := wants[(j%len(inputs)+g+j/len(inputs))%len(inputs)]
+				if got.err != w.err || !bytes.Equal(got.doc, w.doc) || !bytes.Equal(got.out, w.out) {
+					t.Errorf("goroutine %d, result %d differs from the one computed alone", g, j)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+}
