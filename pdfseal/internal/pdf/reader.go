@@ -51,6 +51,9 @@ type Reader struct {
 	cache   map[Ref]Object
 	loading map[Ref]bool
 	objstm  map[int]*objStream
+
+	endstream endstreamSearch // findEndstream's last answer
+	searched  int64           // bytes read by searchForward (for tests)
 }
 
 type objStream struct {
@@ -524,7 +527,7 @@ func (r *Reader) streamLength(st *Stream, self Ref) error {
 		return nil
 	}
 	// Search for "endstream" (bounded by the file).
-	end, ok := r.searchForward(st.Offset, []byte("endstream"))
+	end, ok := r.findEndstream(st.Offset)
 	if !ok {
 		return errAt(st.Offset, "stream", ErrSyntax, "no endstream")
 	}
@@ -558,12 +561,33 @@ func (r *Reader) endstreamAt(off int64) bool {
 	return bytes.HasPrefix(t, []byte("endstream"))
 }
 
+// findEndstream returns the offset of the first "endstream" at or after
+// from. It remembers its last answer: the first "endstream" at or after
+// from is also the first one at or after any offset up to it, and when
+// there is none there is none further on either. So a file with many
+// streams whose /Length is wrong is scanned about once, not once per
+// stream (which hostile input would make quadratic).
+func (r *Reader) findEndstream(from int64) (int64, bool) {
+	if c := r.endstream; c.valid && from >= c.from && (!c.found || from <= c.at) {
+		return c.at, c.found
+	}
+	at, found := r.searchForward(from, []byte("endstream"))
+	r.endstream = endstreamSearch{valid: true, from: from, at: at, found: found}
+	return at, found
+}
+
+type endstreamSearch struct {
+	valid, found bool
+	from, at     int64
+}
+
 // searchForward returns the offset of the first pat at or after from.
 func (r *Reader) searchForward(from int64, pat []byte) (int64, bool) {
 	const win = 64 << 10
 	buf := make([]byte, win+len(pat))
 	for at := from; at < r.size; at += win {
 		n, _ := r.r.ReadAt(buf[:min(int64(len(buf)), r.size-at)], at)
+		r.searched += int64(n)
 		if n <= 0 {
 			return 0, false
 		}

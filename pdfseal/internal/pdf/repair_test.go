@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -105,4 +106,31 @@ func FuzzOpenRepair(f *testing.F) {
 		r.Catalog()
 		r.Pages()
 	})
+}
+
+// TestEndstreamSearchLinear: streams whose /Length is wrong make the
+// reader search for "endstream"; over many of them (hostile input, or a
+// damaged file being rebuilt) the file is scanned about once, not once per
+// stream.
+func TestEndstreamSearchLinear(t *testing.T) {
+	for name, tail := range map[string]string{"none": "", "one at the end": "endstream\n"} {
+		var b bytes.Buffer
+		b.WriteString("%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\n")
+		const n = 2000
+		for i := 2; i < n; i++ {
+			fmt.Fprintf(&b, "%d 0 obj<</Length 99999>>stream\n%s\n", i, strings.Repeat("x", 200))
+		}
+		b.WriteString(tail)
+		data := b.Bytes()
+		r, err := OpenRepair(bytes.NewReader(data), int64(len(data)), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i := 2; i < n; i++ {
+			r.Get(Ref{Num: i})
+		}
+		if max := 3 * int64(len(data)); r.searched > max {
+			t.Errorf("%s: searched %d bytes for endstream in a %d-byte file", name, r.searched, len(data))
+		}
+	}
 }
