@@ -44,23 +44,26 @@ func Marshal(c *ecert.Certificate) ([]byte, error) {
 }
 
 // writeDoc writes the XML declaration and root, indented by two spaces.
+// The output is appended to a pooled buffer held in local variables (not
+// in a heap object), so that appends need no write barrier while the
+// garbage collector marks.
 func writeDoc(w io.Writer, root *etree.Element) error {
-	x := writers.Get().(*xmlWriter)
-	x.w = w
-	defer func() {
-		if cap(x.buf) > 1<<20 {
-			x.buf = nil
-		}
-		*x = xmlWriter{buf: x.buf[:0]}
-		writers.Put(x)
-	}()
-	x.str(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
-	writeElem(x, root, 0)
-	x.char('\n')
+	bp := writers.Get().(*[]byte)
+	x := xmlWriter{w: w}
+	buf := (*bp)[:0]
+	buf = append(buf, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"...)
+	buf = writeElem(&x, buf, root, 0)
+	buf = append(buf, '\n')
+	if x.err == nil {
+		buf = x.flush(buf)
+	}
+	if cap(buf) <= 1<<20 {
+		*bp = buf[:0]
+		writers.Put(bp)
+	}
 	if x.err != nil {
 		return fmt.Errorf("cefact: encode: %w", x.err)
 	}
-	x.flush()
 	if x.werr != nil {
 		return fmt.Errorf("cefact: encode: %w", x.werr)
 	}
@@ -68,28 +71,24 @@ func writeDoc(w io.Writer, root *etree.Element) error {
 }
 
 // writers holds the output buffers of writeDoc.
-var writers = sync.Pool{New: func() any { return &xmlWriter{buf: make([]byte, 0, 16<<10)} }}
+var writers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// xmlWriter buffers the output and remembers the first text that XML
-// cannot carry and the first write error.
+// xmlWriter is where writeElem writes out and remembers the first text that
+// XML cannot carry and the first write error.
 type xmlWriter struct {
 	w    io.Writer
-	buf  []byte
 	err  error
 	werr error
 }
 
-func (x *xmlWriter) str(s string) { x.buf = append(x.buf, s...) }
-func (x *xmlWriter) char(c byte)  { x.buf = append(x.buf, c) }
-
 // flushAt is the buffered size from which writeElem writes out.
 const flushAt = 32 << 10
 
-func (x *xmlWriter) flush() {
-	if len(x.buf) > 0 && x.werr == nil {
-		_, x.werr = x.w.Write(x.buf)
+func (x *xmlWriter) flush(buf []byte) []byte {
+	if len(buf) > 0 && x.werr == nil {
+		_, x.werr = x.w.Write(buf)
 	}
-	x.buf = x.buf[:0]
+	return buf[:0]
 }
 
 // ErrInvalidText: a string of the certificate holds a character that XML
@@ -101,32 +100,32 @@ const indent = "\n                                                              
 // writeElem serializes e: elements with child elements get one child per
 // line, leaves their text; text next to child elements (mixed content,
 // only in kept fragments) is written as is, without indentation.
-func writeElem(w *xmlWriter, e *etree.Element, depth int) {
-	w.char('<')
+func writeElem(w *xmlWriter, buf []byte, e *etree.Element, depth int) []byte {
+	buf = append(buf, '<')
 	if e.Space != "" {
-		w.str(e.Space)
-		w.char(':')
+		buf = append(buf, e.Space...)
+		buf = append(buf, ':')
 	}
-	w.str(e.Tag)
+	buf = append(buf, e.Tag...)
 	for _, a := range e.Attr {
-		w.char(' ')
+		buf = append(buf, ' ')
 		if a.Space != "" {
-			w.str(a.Space)
-			w.char(':')
+			buf = append(buf, a.Space...)
+			buf = append(buf, ':')
 		}
-		w.str(a.Key)
-		w.str(`="`)
-		escape(w, a.Value, true)
-		w.char('"')
+		buf = append(buf, a.Key...)
+		buf = append(buf, `="`...)
+		buf = escape(w, buf, a.Value, true)
+		buf = append(buf, '"')
 	}
 	if len(e.Child) == 0 {
-		w.str("/>")
-		if len(w.buf) >= flushAt {
-			w.flush()
+		buf = append(buf, "/>"...)
+		if len(buf) >= flushAt {
+			buf = w.flush(buf)
 		}
-		return
+		return buf
 	}
-	w.char('>')
+	buf = append(buf, '>')
 	mixed, kids := false, false
 	for _, c := range e.Child {
 		switch x := c.(type) {
@@ -143,43 +142,44 @@ func writeElem(w *xmlWriter, e *etree.Element, depth int) {
 		switch x := c.(type) {
 		case *etree.Element:
 			if pretty {
-				writeIndent(w, depth+1)
+				buf = writeIndent(buf, depth+1)
 			}
-			writeElem(w, x, depth+1)
+			buf = writeElem(w, buf, x, depth+1)
 		case *etree.CharData:
 			if !pretty {
-				escape(w, x.Data, false)
+				buf = escape(w, buf, x.Data, false)
 			}
 		}
 	}
 	if pretty {
-		writeIndent(w, depth)
+		buf = writeIndent(buf, depth)
 	}
-	w.str("</")
+	buf = append(buf, "</"...)
 	if e.Space != "" {
-		w.str(e.Space)
-		w.char(':')
+		buf = append(buf, e.Space...)
+		buf = append(buf, ':')
 	}
-	w.str(e.Tag)
-	w.char('>')
-	if len(w.buf) >= flushAt {
-		w.flush()
+	buf = append(buf, e.Tag...)
+	buf = append(buf, '>')
+	if len(buf) >= flushAt {
+		buf = w.flush(buf)
 	}
+	return buf
 }
 
-func writeIndent(w *xmlWriter, depth int) {
+func writeIndent(buf []byte, depth int) []byte {
 	n := 1 + 2*depth
 	for n > len(indent) {
-		w.str(indent)
+		buf = append(buf, indent...)
 		n -= len(indent) - 1
 	}
-	w.str(indent[:n])
+	return append(buf, indent[:n]...)
 }
 
-// escape writes s with the XML escapes for text (&, <, >, CR) or, for
+// escape appends s with the XML escapes for text (&, <, >, CR) or, for
 // attributes, also quotes, tabs and newlines, so that a parser reads back
 // exactly s.
-func escape(w *xmlWriter, s string, attr bool) {
+func escape(w *xmlWriter, buf []byte, s string, attr bool) []byte {
 	if w.err == nil && !utf8.ValidString(s) {
 		w.err = fmt.Errorf("%w: %.40q", ErrInvalidText, s)
 	}
@@ -216,11 +216,11 @@ func escape(w *xmlWriter, s string, attr bool) {
 			}
 			continue
 		}
-		w.str(s[last:i])
-		w.str(esc)
+		buf = append(buf, s[last:i]...)
+		buf = append(buf, esc...)
 		last = i + 1
 	}
-	w.str(s[last:])
+	return append(buf, s[last:]...)
 }
 
 // encoder builds one document.
