@@ -68,13 +68,13 @@ func EncodeAcknowledgement(w io.Writer, a *Acknowledgement) error {
 // returned and kept in the Extensions.
 func DecodeAcknowledgement(r io.Reader, opts *DecodeOptions) (*Acknowledgement, []Unmapped, error) {
 	maxBytes, maxDepth, maxElems := opts.limits()
-	data, err := readLimited(r, maxBytes)
+	src, err := readString(r, maxBytes)
 	if err != nil {
 		return nil, nil, err
 	}
 	st := getDecodeState()
 	defer putDecodeState(st)
-	t, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil, st)
+	t, err := parseString(src, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil, st)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -33,22 +33,28 @@ type Document struct {
 // signed document, call Verify and decode Verified.Content.
 func Decode(r io.Reader, opts *DecodeOptions) (*Document, error) {
 	maxBytes, _, _ := opts.limits()
-	data, err := readLimited(r, maxBytes)
+	src, err := readString(r, maxBytes)
 	if err != nil {
 		return nil, err
 	}
-	return Unmarshal(data, opts)
+	return unmarshal(src, opts)
 }
 
 // Unmarshal is Decode on a byte slice.
 func Unmarshal(data []byte, opts *DecodeOptions) (*Document, error) {
-	maxBytes, maxDepth, maxElems := opts.limits()
+	maxBytes, _, _ := opts.limits()
 	if int64(len(data)) > maxBytes {
 		return nil, &DecodeError{Offset: maxBytes, Err: fmt.Errorf("%w: more than %d bytes", ErrTooLarge, maxBytes)}
 	}
+	return unmarshal(string(data), opts)
+}
+
+// unmarshal decodes src, which is at most the maximum size.
+func unmarshal(src string, opts *DecodeOptions) (*Document, error) {
+	_, maxDepth, maxElems := opts.limits()
 	st := getDecodeState()
 	defer putDecodeState(st)
-	t, err := parse(data, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil, st)
+	t, err := parseString(src, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil, st)
 	if err != nil {
 		return nil, err
 	}

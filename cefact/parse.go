@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 	"github.com/ecertkit/ecertkit/cefact/internal/xmltok"
@@ -107,6 +108,51 @@ func (e *DecodeError) Error() string {
 
 func (e *DecodeError) Unwrap() error { return e.Err }
 
+// readBuffers holds the read buffers of readString.
+var readBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// readString reads all of r up to max bytes, as readLimited, into a pooled
+// buffer and returns one copy of it as a string (the input that the
+// decoded strings share).
+func readString(r io.Reader, max int64) (string, error) {
+	limit := max + 1
+	if limit <= 0 { // max is the largest int64: no limit
+		limit = max
+	}
+	bp := readBuffers.Get().(*[]byte)
+	buf := (*bp)[:0]
+	var err error
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		room := buf[len(buf):cap(buf)]
+		if int64(len(room)) > limit-int64(len(buf)) {
+			room = room[:limit-int64(len(buf))]
+		}
+		var n int
+		n, err = r.Read(room)
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			break
+		}
+	}
+	var s string
+	switch {
+	case err != nil && err != io.EOF:
+		err = &DecodeError{Offset: -1, Err: err}
+	case int64(len(buf)) > max:
+		err = &DecodeError{Offset: max, Err: fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)}
+	default:
+		s, err = string(buf), nil
+	}
+	if cap(buf) <= 1<<20 {
+		*bp = buf[:0]
+		readBuffers.Put(bp)
+	}
+	return s, err
+}
+
 // readLimited reads all of r up to max bytes.
 func readLimited(r io.Reader, max int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, max+1))
@@ -194,7 +240,7 @@ func (t *nsTable) prefixFor(ns string) string {
 	return p
 }
 
-// parseOptions configures parse.
+// parseOptions configures parseString.
 type parseOptions struct {
 	maxDepth, maxElems int
 	// implicit prefixes bound before the document starts (for fragments).
@@ -229,7 +275,7 @@ func decodeError(err error, po parseOptions) error {
 	return &DecodeError{Offset: int64(te.Offset), Err: e}
 }
 
-// check reads a whole document with the protections of parse, without
+// check reads a whole document with the protections of parseString, without
 // building a tree.
 func check(src string, po parseOptions) error {
 	tk := xmltok.New(src, po.tokOptions())
@@ -244,15 +290,11 @@ func check(src string, po parseOptions) error {
 	}
 }
 
-// parse reads XML with the protections of the package (UTF-8 only, no
+// parseString reads XML with the protections of the package (UTF-8 only, no
 // DOCTYPE, bounded depth and element count; see cefact/internal/xmltok).
 // Comments and processing instructions are dropped, and so is white space
 // between child elements; the text of a leaf is kept whole.
 // The tree's nodes come from st, or are allocated when st is nil.
-func parse(data []byte, po parseOptions, ns *nsTable, st *decodeState) (*tree, error) {
-	return parseString(string(data), po, ns, st)
-}
-
 func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tree, error) {
 	pooled := st != nil
 	if ns == nil {
