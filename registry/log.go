@@ -20,6 +20,7 @@ func (r *Registry) LogSize(ctx context.Context) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("registry: log size: %w", err)
 	}
+	r.seen(n)
 	return n, nil
 }
 
@@ -43,13 +44,21 @@ const cacheLevel = 8
 // maxCachedNodes bounds the cache (32 MiB of hashes at most).
 const maxCachedNodes = 1 << 20
 
-func (r *Registry) nodes(ctx context.Context, levels []uint, idx []uint64) ([][]byte, error) {
-	return r.nodesFrom(ctx, r.st, levels, idx)
+// nodes returns node hashes for a proof or root at size: the nodes of
+// the tree's right border at that size, shared by every proof at it, are
+// cached too.
+func (r *Registry) nodes(ctx context.Context, size uint64, levels []uint, idx []uint64) ([][]byte, error) {
+	bl, bi := tlog.BorderNodes(size)
+	border := make(map[uint64]bool, len(bl))
+	for i := range bl {
+		border[store.NodeID(bl[i], bi[i])] = true
+	}
+	return r.nodesFrom(ctx, r.st, levels, idx, border)
 }
 
 // nodesFrom returns the hashes of the perfect subtrees (levels[i],
 // idx[i]), reading what it needs from rd.
-func (r *Registry) nodesFrom(ctx context.Context, rd store.Reader, levels []uint, idx []uint64) ([][]byte, error) {
+func (r *Registry) nodesFrom(ctx context.Context, rd store.Reader, levels []uint, idx []uint64, keep map[uint64]bool) ([][]byte, error) {
 	out := make([][]byte, len(levels))
 	// The base of a node is the stored level at or below it (0: the
 	// leaves); a node is computed from the range [lo, hi) of hashes at
@@ -57,11 +66,9 @@ func (r *Registry) nodesFrom(ctx context.Context, rd store.Reader, levels []uint
 	var spans []span
 	var todo []int
 	for i, l := range levels {
-		if l >= cacheLevel {
-			if h, ok := r.nodeCache.Load(store.NodeID(l, idx[i])); ok {
-				out[i] = bytes.Clone(h.([]byte))
-				continue
-			}
+		if h, ok := r.nodeCache.Load(store.NodeID(l, idx[i])); ok {
+			out[i] = bytes.Clone(h.([]byte))
+			continue
 		}
 		base := l - l%nodeStride
 		spans = append(spans, span{base: base, lo: idx[i] << (l - base), hi: (idx[i] + 1) << (l - base)})
@@ -102,7 +109,7 @@ func (r *Registry) nodesFrom(ctx context.Context, rd store.Reader, levels []uint
 			}
 		}
 		out[i] = subtreeHash(sub)
-		if l >= cacheLevel && r.cachedNodes.Load() < maxCachedNodes {
+		if (l >= cacheLevel || keep[store.NodeID(l, idx[i])]) && r.cachedNodes.Load() < maxCachedNodes {
 			if _, loaded := r.nodeCache.LoadOrStore(store.NodeID(l, idx[i]), bytes.Clone(out[i])); !loaded {
 				r.cachedNodes.Add(1)
 			}
@@ -174,7 +181,7 @@ func (r *Registry) Root(ctx context.Context, size uint64) ([]byte, error) {
 		return nil, err
 	}
 	levels, idx := tlog.BorderNodes(size)
-	hs, err := r.nodes(ctx, levels, idx)
+	hs, err := r.nodes(ctx, size, levels, idx)
 	if err != nil {
 		return nil, fmt.Errorf("registry: root at %d: %w", size, err)
 	}
@@ -185,7 +192,20 @@ func (r *Registry) Root(ctx context.Context, size uint64) ([]byte, error) {
 	return t.Root(), nil
 }
 
+// seen records that the log has reached size n.
+func (r *Registry) seen(n uint64) {
+	for {
+		m := r.seenSize.Load()
+		if n <= m || r.seenSize.CompareAndSwap(m, n) {
+			return
+		}
+	}
+}
+
 func (r *Registry) checkSize(ctx context.Context, size uint64) error {
+	if size <= r.seenSize.Load() {
+		return nil // the log only grows
+	}
 	n, err := r.LogSize(ctx)
 	if err != nil {
 		return err
@@ -249,7 +269,7 @@ func (r *Registry) ProveInclusion(ctx context.Context, index, size uint64) ([][]
 		return nil, fmt.Errorf("registry: inclusion proof: %w", err)
 	}
 	levels, idx := pn.IDs()
-	hs, err := r.nodes(ctx, levels, idx)
+	hs, err := r.nodes(ctx, size, levels, idx)
 	if err != nil {
 		return nil, fmt.Errorf("registry: inclusion proof: %w", err)
 	}
@@ -270,7 +290,7 @@ func (r *Registry) ProveConsistency(ctx context.Context, size1, size2 uint64) ([
 		return nil, fmt.Errorf("registry: consistency proof: %w", err)
 	}
 	levels, idx := pn.IDs()
-	hs, err := r.nodes(ctx, levels, idx)
+	hs, err := r.nodes(ctx, size2, levels, idx)
 	if err != nil {
 		return nil, fmt.Errorf("registry: consistency proof: %w", err)
 	}

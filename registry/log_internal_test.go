@@ -70,7 +70,7 @@ func TestProofRowsBounded(t *testing.T) {
 			}
 			levels, idx := pn.IDs()
 			l.rows = 0
-			hs, err := r.nodesFrom(ctx, l, levels, idx)
+			hs, err := r.nodesFrom(ctx, l, levels, idx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

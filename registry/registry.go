@@ -60,6 +60,7 @@ type Registry struct {
 
 	nodeCache   sync.Map // upper tree nodes: store.NodeID -> hash
 	cachedNodes atomic.Int64
+	seenSize    atomic.Uint64 // a log size read or written: the log is at least this long
 
 	mu   sync.Mutex
 	tree *tlog.Tree // cache of the log's right border at tree.Size()
@@ -189,7 +190,7 @@ func (r *Registry) loadTree(ctx context.Context, rd store.Reader) (*tlog.Tree, e
 		return t.Clone(), nil
 	}
 	levels, idx := tlog.BorderNodes(size)
-	hs, err := r.nodesFrom(ctx, rd, levels, idx)
+	hs, err := r.nodesFrom(ctx, rd, levels, idx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("registry: load log border at size %d: %w", size, err)
 	}
