@@ -209,7 +209,7 @@ func (d *decoder) dateTime(e *etree.Element) (time.Time, bool) {
 	}
 	s := leafText(ks[0])
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || formatTime(t) != s || t.IsZero() {
+	if err != nil || !timeIs(t, s) || t.IsZero() {
 		return time.Time{}, false
 	}
 	d.cl.take(e)
@@ -319,7 +319,7 @@ func (d *decoder) signatory(a *etree.Element) {
 				break
 			}
 			m := d.cl.mark()
-			if t, ok := d.dateTime(e); ok && formatTime(t) == formatTime(c.IssueDate) {
+			if t, ok := d.dateTime(e); ok && timeIs(t, formatTime(c.IssueDate)) {
 				break
 			}
 			d.cl.rollback(m)
@@ -342,12 +342,27 @@ func (d *decoder) signatory(a *etree.Element) {
 	}
 }
 
+// partyPaths holds the translation paths of the texts of the parties
+// other than factories (name, street, city), so that they are not built for
+// each document.
+var partyPaths = func() map[string][3]string {
+	m := map[string][3]string{}
+	for _, p := range []string{"issuingBody", "holder", "applicant", "manufacturer", "consignment.consignor", "consignment.consignee"} {
+		m[p] = [3]string{p + ".name", p + ".address.street", p + ".address.city"}
+	}
+	return m
+}()
+
 // party reads an SPSPartyType element (already claimed) into p.
 func (d *decoder) party(e *etree.Element, p *ecert.Party, path string) {
 	if s, ok := d.str(ram(e, "ID")); ok {
 		p.ID = s
 	}
-	d.textSingle(ram(e, "Name"), path+".name", false, &p.Name)
+	keys, ok := partyPaths[path]
+	if !ok {
+		keys = [3]string{path + ".name", path + ".address.street", path + ".address.city"}
+	}
+	d.textSingle(ram(e, "Name"), keys[0], false, &p.Name)
 	ad := ram(e, "SpecifiedSPSAddress")
 	if ad == nil {
 		return
@@ -365,8 +380,8 @@ func (d *decoder) party(e *etree.Element, p *ecert.Party, path string) {
 		}
 	}
 	a.Street = d.textMulti(lines, false)
-	d.texts[path+".address.street"] = &a.Street
-	d.textSingle(ram(ad, "CityName"), path+".address.city", false, &a.City)
+	d.texts[keys[1]] = &a.Street
+	d.textSingle(ram(ad, "CityName"), keys[2], false, &a.City)
 	if s, ok := d.str(ram(ad, "CountryID")); ok {
 		a.Country = s
 	}
@@ -462,7 +477,7 @@ func (d *decoder) docNotes() {
 		case s == subjValidFrom, s == subjValidUntil:
 			v, ok := d.noteValue(n)
 			t, err := time.Parse(time.RFC3339Nano, v)
-			if !ok || err != nil || formatTime(t) != v || t.IsZero() {
+			if !ok || err != nil || !timeIs(t, v) || t.IsZero() {
 				done = false
 			} else if s == subjValidFrom {
 				c.ValidFrom = t

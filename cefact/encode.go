@@ -367,7 +367,16 @@ func (n *nodes) dateTime(p *etree.Element, tag string, t time.Time) {
 	n.text(s, formatTime(t))
 }
 
-func formatTime(t time.Time) string { return t.Format(time.RFC3339Nano) }
+func formatTime(t time.Time) string {
+	var buf [40]byte
+	return string(t.AppendFormat(buf[:0], time.RFC3339Nano))
+}
+
+// timeIs reports whether formatTime(t) == s, without allocating.
+func timeIs(t time.Time, s string) bool {
+	var buf [40]byte
+	return string(t.AppendFormat(buf[:0], time.RFC3339Nano)) == s
+}
 
 func (n *nodes) measure(p *etree.Element, tag string, m *ecert.Measure) {
 	if m == nil {
@@ -386,18 +395,10 @@ func (e *encoder) encodeTree(c *ecert.Certificate) (*etree.Element, error) {
 	}
 	e.c = c
 	root := e.el("rsm", "SPSCertificate")
-	for _, p := range []string{"rsm", "ram", "udt", "qdt"} {
-		uri := NSRAM
-		switch p {
-		case "rsm":
-			uri = NSCertificate
-		case "udt":
-			uri = NSUDT
-		case "qdt":
-			uri = NSQDT
-		}
-		root.CreateAttr("xmlns:"+p, uri)
-	}
+	e.attr(root, "xmlns:rsm", NSCertificate)
+	e.attr(root, "xmlns:ram", NSRAM)
+	e.attr(root, "xmlns:udt", NSUDT)
+	e.attr(root, "xmlns:qdt", NSQDT)
 
 	// Pieces that record translations and notes are built first.
 	issuer := e.el("ram", "IssuerSPSParty")
