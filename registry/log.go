@@ -92,10 +92,8 @@ func (r *Registry) nodesFrom(ctx context.Context, rd store.Reader, levels []uint
 		}
 		merged = append(merged, sp)
 	}
-	for k := range merged {
-		if err := r.readSpan(ctx, rd, &merged[k]); err != nil {
-			return nil, err
-		}
+	if err := r.readSpans(ctx, rd, merged); err != nil {
+		return nil, err
 	}
 	for _, i := range todo {
 		l := levels[i]
@@ -125,6 +123,49 @@ type span struct {
 	hashes [][]byte
 }
 
+// readSpans reads the hashes of the spans: a block of leaves and a block
+// of nodes (an inclusion proof's reads) with one query where the back end
+// can, else one query each.
+func (r *Registry) readSpans(ctx context.Context, rd store.Reader, spans []span) error {
+	if rr, ok := rd.(store.RangeReader); ok && len(spans) == 2 && spans[0].base == 0 {
+		l, n := &spans[0], &spans[1]
+		es, hs, err := rr.Ranges(ctx, l.lo, l.hi, store.NodeID(n.base, n.lo), store.NodeID(n.base, n.hi))
+		if err != nil {
+			return err
+		}
+		if l.hashes, err = leafHashes(es, l.lo, l.hi); err != nil {
+			return err
+		}
+		if uint64(len(hs)) != n.hi-n.lo {
+			return fmt.Errorf("nodes [%d, %d) at level %d: %d found: %w", n.lo, n.hi, n.base, len(hs), store.ErrNotFound)
+		}
+		n.hashes = hs
+		return nil
+	}
+	for k := range spans {
+		if err := r.readSpan(ctx, rd, &spans[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leafHashes checks that es are the entries [lo, hi) and returns their
+// leaf hashes.
+func leafHashes(es []store.Event, lo, hi uint64) ([][]byte, error) {
+	if uint64(len(es)) != hi-lo {
+		return nil, fmt.Errorf("log entries [%d, %d): %d found: %w", lo, hi, len(es), store.ErrNotFound)
+	}
+	hs := make([][]byte, len(es))
+	for j, e := range es {
+		if e.Seq != lo+uint64(j) {
+			return nil, fmt.Errorf("log entry %d: %w", lo+uint64(j), store.ErrNotFound)
+		}
+		hs[j] = tlog.LeafHash(e.Leaf)
+	}
+	return hs, nil
+}
+
 // readSpan reads the hashes of sp: leaf hashes from the log entries, or
 // stored nodes (one block of consecutive ids, which back ends read with
 // one range scan).
@@ -134,17 +175,8 @@ func (r *Registry) readSpan(ctx context.Context, rd store.Reader, sp *span) erro
 		if err != nil {
 			return err
 		}
-		if uint64(len(es)) != sp.hi-sp.lo {
-			return fmt.Errorf("log entries [%d, %d): %d found: %w", sp.lo, sp.hi, len(es), store.ErrNotFound)
-		}
-		sp.hashes = make([][]byte, len(es))
-		for j, e := range es {
-			if e.Seq != sp.lo+uint64(j) {
-				return fmt.Errorf("log entry %d: %w", sp.lo+uint64(j), store.ErrNotFound)
-			}
-			sp.hashes[j] = tlog.LeafHash(e.Leaf)
-		}
-		return nil
+		sp.hashes, err = leafHashes(es, sp.lo, sp.hi)
+		return err
 	}
 	ids := make([]uint64, 0, sp.hi-sp.lo)
 	for k := sp.lo; k < sp.hi; k++ {

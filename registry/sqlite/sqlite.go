@@ -301,6 +301,10 @@ var readQueries = []query{
 	{"logSize", `SELECT size FROM log_head WHERE id = 1`},
 	{"node", `SELECT hash FROM nodes WHERE id = ?`},
 	{"nodeRange", `SELECT id, hash FROM nodes WHERE id >= ? AND id <= ? ORDER BY id`},
+	// ranges reads log entries (kind 0) and nodes (1) in one statement.
+	{"ranges", `SELECT 0, seq, leaf FROM events WHERE seq >= ?1 AND seq < ?2
+		UNION ALL SELECT 1, id, hash FROM nodes WHERE id >= ?3 AND id < ?4
+		ORDER BY 1, 2`},
 	{"leaves", `SELECT seq, number, leaf FROM events WHERE seq >= ? AND seq < ? ORDER BY seq`},
 }
 
@@ -901,6 +905,30 @@ func (r reader) LogSize(ctx context.Context) (uint64, error) {
 	var n int64
 	err := r.stmt(ctx, "logSize").QueryRowContext(ctx).Scan(&n)
 	return uint64(n), err
+}
+
+func (r reader) Ranges(ctx context.Context, leafFrom, leafTo, nodeFrom, nodeTo uint64) ([]store.Event, [][]byte, error) {
+	rows, err := r.stmt(ctx, "ranges").QueryContext(ctx, int64(leafFrom), int64(leafTo), int64(nodeFrom), int64(nodeTo))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	es := make([]store.Event, 0, leafTo-leafFrom)
+	hs := make([][]byte, 0, nodeTo-nodeFrom)
+	for rows.Next() {
+		var kind int
+		var k int64
+		var b []byte
+		if err := rows.Scan(&kind, &k, &b); err != nil {
+			return nil, nil, err
+		}
+		if kind == 0 {
+			es = append(es, store.Event{Seq: uint64(k), Leaf: b})
+		} else {
+			hs = append(hs, b)
+		}
+	}
+	return es, hs, rows.Err()
 }
 
 func (r reader) Nodes(ctx context.Context, ids []uint64) ([][]byte, error) {

@@ -169,6 +169,13 @@ type Reader interface {
 	Leaves(ctx context.Context, start, end uint64) ([]Event, error)
 }
 
+// RangeReader is implemented by back ends that read a range of log
+// entries and a range of node ids with one query: what an inclusion
+// proof needs below the cached tree levels. Ranges are [from, to).
+type RangeReader interface {
+	Ranges(ctx context.Context, leafFrom, leafTo, nodeFrom, nodeTo uint64) ([]Event, [][]byte, error)
+}
+
 // Tx is a read-write transaction. Writers are serialized: a Store runs
 // one Update at a time across all processes sharing it.
 type Tx interface {
