@@ -353,6 +353,18 @@ var partyPaths = func() map[string][3]string {
 	return m
 }()
 
+// textSubjects holds the subjects of the translation notes for the paths
+// of partyPaths and the signatory's name (subjText+path).
+var textSubjects = func() map[string]string {
+	m := map[string]string{"signatory.name": subjText + "signatory.name"}
+	for _, keys := range partyPaths {
+		for _, k := range keys {
+			m[k] = subjText + k
+		}
+	}
+	return m
+}()
+
 // party reads an SPSPartyType element (already claimed) into p.
 func (d *decoder) party(e *etree.Element, p *ecert.Party, path string) {
 	if s, ok := d.str(ram(e, "ID")); ok {

@@ -343,7 +343,11 @@ func (e *encoder) translate(path string, t ecert.Text, langs []string) {
 		return
 	}
 	n := e.el("ram", "IncludedSPSNote")
-	e.addText(n, "Subject", subjText+path)
+	subject, ok := textSubjects[path]
+	if !ok {
+		subject = subjText + path
+	}
+	e.addText(n, "Subject", subject)
 	for _, l := range langs {
 		e.addLang(n, "Content", l, t[l])
 	}
@@ -512,7 +516,11 @@ func (e *encoder) party(p *etree.Element, pt *ecert.Party, path, role string) {
 	if pt.ID != "" {
 		e.addText(p, "ID", pt.ID)
 	}
-	e.single(p, "Name", pt.Name, path+".name", false)
+	keys, ok := partyPaths[path]
+	if !ok {
+		keys = [3]string{path + ".name", path + ".address.street", path + ".address.city"}
+	}
+	e.single(p, "Name", pt.Name, keys[0], false)
 	if role != "" {
 		e.addText(p, "RoleCode", role)
 	}
@@ -524,12 +532,12 @@ func (e *encoder) party(p *etree.Element, pt *ecert.Party, path, role string) {
 		langs := sortedLangs(a.Street, true)
 		for i, l := range langs {
 			if i == len(lineTags) {
-				e.translate(path+".address.street", a.Street, langs[i:])
+				e.translate(keys[1], a.Street, langs[i:])
 				break
 			}
 			e.addLang(ad, lineTags[i], l, a.Street[l])
 		}
-		e.single(ad, "CityName", a.City, path+".address.city", false)
+		e.single(ad, "CityName", a.City, keys[2], false)
 		if a.Country != "" {
 			e.addText(ad, "CountryID", a.Country)
 		}
