@@ -585,27 +585,31 @@ func (d *decoder) translations() {
 		if dst == nil || *dst == nil {
 			continue
 		}
+		// Every content must add a language of its own: none already in
+		// dst, none twice in the note, and no child elements.
 		fine := true
-		for _, ct := range n.contents {
+		for i, ct := range n.contents {
 			l, _ := langOf(ct)
 			if _, dup := (*dst)[l]; dup || hasChildElements(ct) {
 				fine = false
+				break
+			}
+			for _, prev := range n.contents[:i] {
+				if pl, _ := langOf(prev); pl == l {
+					fine = false
+				}
 			}
 		}
 		if !fine {
 			continue
 		}
-		m := d.cl.mark()
-		add := d.textMulti(n.contents, false)
-		if len(add) != len(n.contents) {
-			d.cl.rollback(m)
-			continue
+		for _, ct := range n.contents {
+			l, attrs := langOf(ct)
+			(*dst)[l] = leafText(ct)
+			d.cl.leaf(ct, attrs...)
 		}
 		d.cl.take(n.el)
 		d.cl.leaf(ram(n.el, "Subject"))
-		for l, v := range add {
-			(*dst)[l] = v
-		}
 	}
 }
 
