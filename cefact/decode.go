@@ -152,6 +152,9 @@ func (d *decoder) strIf(e *etree.Element, want string) bool {
 // claims never append to a list in place).
 var langAttr = []string{"languageID"}
 
+// unitCodeAttr is the claimed attribute list of a measure with a unit.
+var unitCodeAttr = []string{"unitCode"}
+
 func langOf(e *etree.Element) (lang string, attrs []string) {
 	if a := e.SelectAttr("languageID"); a != nil {
 		return a.Value, langAttr
@@ -460,7 +463,7 @@ func (d *decoder) noteValue(n note) (string, bool) {
 func (d *decoder) docNotes() {
 	c := d.c
 	seen := map[string]bool{}
-	var rest []*etree.Element
+	rest := d.notes[:0] // filtered in place: d.notes is the decoder's own list
 	for _, ne := range d.notes {
 		n, ok := d.parseNote(ne)
 		if !ok || seen[n.subject] {
@@ -536,7 +539,7 @@ func (d *decoder) docNotes() {
 func (d *decoder) consignmentNotes(none bool) {
 	c := d.c
 	seen := map[string]bool{}
-	var rest []*etree.Element
+	rest := d.notes[:0] // filtered in place: d.notes is the decoder's own list
 	for _, ne := range d.notes {
 		n, ok := d.parseNote(ne)
 		if !ok || seen[n.subject] {
@@ -886,7 +889,7 @@ func (d *decoder) measure(e *etree.Element) *ecert.Measure {
 			return nil
 		}
 		m.Unit = a.Value
-		d.cl.leaf(e, "unitCode")
+		d.cl.leaf(e, unitCodeAttr...)
 	} else {
 		d.cl.leaf(e)
 	}
