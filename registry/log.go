@@ -127,7 +127,7 @@ type span struct {
 // of nodes (an inclusion proof's reads) with one query where the back end
 // can, else one query each.
 func (r *Registry) readSpans(ctx context.Context, rd store.Reader, spans []span) error {
-	if rr, ok := rd.(store.RangeReader); ok && len(spans) == 2 && spans[0].base == 0 {
+	if rr, ok := rd.(store.RangeReader); ok && len(spans) == 2 && spans[0].base == 0 && spans[1].base > 0 {
 		l, n := &spans[0], &spans[1]
 		es, hs, err := rr.Ranges(ctx, l.lo, l.hi, store.NodeID(n.base, n.lo), store.NodeID(n.base, n.hi))
 		if err != nil {
