@@ -206,8 +206,8 @@ func (d *decoder) dateTime(e *etree.Element) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	var buf [2]*etree.Element
-	ks := childElements(buf[:0], e)
-	if len(ks) != 1 || ks[0].Space != "udt" || ks[0].Tag != "DateTimeString" || hasChildElements(ks[0]) {
+	ks, n := childElements(buf[:0], e)
+	if n != 1 || ks[0].Space != "udt" || ks[0].Tag != "DateTimeString" || hasChildElements(ks[0]) {
 		return time.Time{}, false
 	}
 	s := leafText(ks[0])
@@ -852,9 +852,8 @@ func (d *decoder) item(li *etree.Element) ecert.Item {
 	}
 	it.HSCode = d.hsCode(li)
 	for _, pk := range d.kids(li, "ram", "PhysicalSPSPackage") {
-		var buf [4]*etree.Element
-		ks := childElements(buf[:0], pk)
-		if len(ks) != 3 || !d.strIfPeek(ram(pk, "LevelCode"), packageLevel) {
+		_, n := childElements(nil, pk)
+		if n != 3 || !d.strIfPeek(ram(pk, "LevelCode"), packageLevel) {
 			continue
 		}
 		tc, iq := ram(pk, "TypeCode"), ram(pk, "ItemQuantity")
@@ -983,8 +982,8 @@ func (d *decoder) sequence(li *etree.Element, seq int) {
 
 func isPlaceholderItem(li *etree.Element) bool {
 	var buf [3]*etree.Element
-	ks := childElements(buf[:0], li)
-	return len(li.Attr) == 0 && len(ks) == 2 &&
+	ks, n := childElements(buf[:0], li)
+	return len(li.Attr) == 0 && n == 2 &&
 		ks[0].Space == "ram" && ks[0].Tag == "SequenceNumeric" && len(ks[0].Attr) == 0 && leafText(ks[0]) == placeholderSeq &&
 		ks[1].Space == "ram" && ks[1].Tag == "Description" && len(ks[1].Attr) == 0 && leafText(ks[1]) == "" && !hasChildElements(ks[0]) && !hasChildElements(ks[1])
 }

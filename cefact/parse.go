@@ -489,14 +489,20 @@ func leafText(e *etree.Element) string {
 	return b.String()
 }
 
-// childElements appends the child elements of e to buf.
-func childElements(buf []*etree.Element, e *etree.Element) []*etree.Element {
+// childElements puts the first cap(buf) child elements of e in buf (which
+// never grows, so that a buffer on the caller's stack stays there) and
+// returns them with the number of child elements.
+func childElements(buf []*etree.Element, e *etree.Element) ([]*etree.Element, int) {
+	n := 0
 	for _, c := range e.Child {
 		if k, ok := c.(*etree.Element); ok {
-			buf = append(buf, k)
+			if len(buf) < cap(buf) {
+				buf = append(buf, k)
+			}
+			n++
 		}
 	}
-	return buf
+	return buf, n
 }
 
 func hasChildElements(e *etree.Element) bool {
