@@ -322,7 +322,7 @@ func (d *decoder) signatory(a *etree.Element) {
 				break
 			}
 			m := d.cl.mark()
-			if t, ok := d.dateTime(e); ok && timeIs(t, formatTime(c.IssueDate)) {
+			if t, ok := d.dateTime(e); ok && sameTimeText(t, c.IssueDate) {
 				break
 			}
 			d.cl.rollback(m)

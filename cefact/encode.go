@@ -376,6 +376,13 @@ func formatTime(t time.Time) string {
 	return string(t.AppendFormat(buf[:0], time.RFC3339Nano))
 }
 
+// sameTimeText reports whether formatTime(a) == formatTime(b), without
+// allocating.
+func sameTimeText(a, b time.Time) bool {
+	var ba, bb [40]byte
+	return string(a.AppendFormat(ba[:0], time.RFC3339Nano)) == string(b.AppendFormat(bb[:0], time.RFC3339Nano))
+}
+
 // timeIs reports whether formatTime(t) == s, without allocating.
 func timeIs(t time.Time, s string) bool {
 	var buf [40]byte

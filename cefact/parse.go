@@ -193,6 +193,7 @@ type tree struct {
 	ns    *nsTable
 	elems int      // number of elements
 	known []string // prefixes found to be the preferred ones (stepFor)
+	kbuf  [4]string
 }
 
 // nsTable maps canonical prefixes to namespaces and back.

@@ -76,6 +76,9 @@ func (t *tree) stepFor(space, local string, attr bool, index int) step {
 	}
 	uri := t.uriOf(space)
 	if preferredPrefix[uri] == space {
+		if t.known == nil {
+			t.known = t.kbuf[:0]
+		}
 		t.known = append(t.known, space)
 		s.space = space
 		return s
