@@ -317,6 +317,10 @@ type prepared struct {
 	c      *ecert.Certificate
 	json   []byte
 	digest ecert.Digest
+	// the search columns, computed here (in parallel on import) rather
+	// than in the serialized transaction
+	terms    []store.Term
+	products string
 }
 
 // prepare validates a new version and computes its canonical form. It
@@ -343,7 +347,7 @@ func (r *Registry) prepare(c *ecert.Certificate, owned bool) (*prepared, error) 
 	if err != nil {
 		return nil, &InputError{Number: c.Number, Reason: "canonical form", Err: err}
 	}
-	return &prepared{c: c, json: js, digest: sha256.Sum256(js)}, nil
+	return &prepared{c: c, json: js, digest: sha256.Sum256(js), terms: terms(c), products: productText(c)}, nil
 }
 
 // certOp records one certificate event. p is the new version for issue,
@@ -444,7 +448,7 @@ func (b *batch) certOp(ctx context.Context, ev ecert.EventType, number string, p
 		nc.Version = version
 		nc.Scheme = string(p.c.Scheme)
 		nc.ValidFrom, nc.ValidUntil = micros(p.c.ValidFrom), micros(p.c.ValidUntil)
-		nc.Products = productText(p.c)
+		nc.Products = p.products
 		if _, pending := b.terms[number]; !pending && cur != nil {
 			if err := b.dropTerms(ctx, number, cur.Version); err != nil {
 				return nil, err
@@ -453,7 +457,7 @@ func (b *batch) certOp(ctx context.Context, ev ecert.EventType, number string, p
 		if _, ok := b.terms[number]; !ok {
 			b.termOrder = append(b.termOrder, number)
 		}
-		b.terms[number] = terms(p.c) // replacing those of a version earlier in the batch
+		b.terms[number] = p.terms // replacing those of a version earlier in the batch
 		b.w.Versions = append(b.w.Versions, store.Version{Number: number, Version: version, Digest: p.digest, JSON: p.json, Created: micros(at)})
 	} else {
 		vr, err := b.version(ctx, number, cur.Version)
