@@ -272,15 +272,6 @@ func scanCert(sc scanner, extra ...any) (store.Cert, error) {
 	return c, err
 }
 
-func digestOf(b []byte) ([32]byte, error) {
-	var d [32]byte
-	if len(b) != 32 {
-		return d, fmt.Errorf("stored digest has %d bytes", len(b))
-	}
-	copy(d[:], b)
-	return d, nil
-}
-
 func (r reader) Cert(ctx context.Context, number string) (store.Cert, error) {
 	c, err := scanCert(r.q.QueryRow(ctx, `SELECT `+certCols+` FROM certs c WHERE c.number = $1`, number))
 	return c, noRows(err)
@@ -295,7 +286,7 @@ func (r reader) Current(ctx context.Context, number string) (store.Current, erro
 	}
 	cur.Cert = c
 	cur.Version.Number, cur.Version.Version = c.Number, c.Version
-	cur.Version.Digest, err = digestOf(d)
+	cur.Version.Digest, err = store.DigestOf(d)
 	return cur, err
 }
 
@@ -306,7 +297,7 @@ func (r reader) Version(ctx context.Context, number string, version int) (store.
 	if err != nil {
 		return v, noRows(err)
 	}
-	v.Digest, err = digestOf(d)
+	v.Digest, err = store.DigestOf(d)
 	return v, err
 }
 
@@ -323,7 +314,7 @@ func (r reader) Versions(ctx context.Context, number string) ([]store.Version, e
 		if err := rows.Scan(&v.Version, &d, &v.JSON, &v.Created); err != nil {
 			return nil, err
 		}
-		if v.Digest, err = digestOf(d); err != nil {
+		if v.Digest, err = store.DigestOf(d); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
@@ -373,42 +364,12 @@ const historySQL = `SELECT 0, version::bigint, revision::bigint, status, reason,
 	ORDER BY 1, 2`
 
 func (r reader) History(ctx context.Context, number string) (store.History, error) {
-	var h store.History
 	rows, err := r.q.Query(ctx, historySQL, number)
 	if err != nil {
-		return h, err
+		return store.History{}, err
 	}
 	defer rows.Close()
-	found := false
-	for rows.Next() {
-		var kind int
-		var n, a int64
-		var c store.Cert
-		var d, b []byte
-		if err := rows.Scan(&kind, &n, &a, &c.Status, &c.Reason, &c.BodyID, &c.Scheme, &c.Products, &c.ValidFrom, &c.ValidUntil, &c.Updated, &d, &b); err != nil {
-			return h, err
-		}
-		switch kind {
-		case 0:
-			c.Number, c.Version, c.Revision = number, int(n), int(a)
-			h.Cert, found = c, true
-		case 1:
-			v := store.Version{Number: number, Version: int(n), JSON: b, Created: a}
-			if v.Digest, err = digestOf(d); err != nil {
-				return h, err
-			}
-			h.Versions = append(h.Versions, v)
-		case 2:
-			h.Events = append(h.Events, store.Event{Seq: uint64(n), Number: number, Leaf: b})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return h, err
-	}
-	if !found {
-		return h, store.ErrNotFound
-	}
-	return h, nil
+	return store.ScanHistory(rows, number)
 }
 
 func (r reader) Leaves(ctx context.Context, start, end uint64) ([]store.Event, error) {
@@ -471,7 +432,7 @@ func (r reader) Search(ctx context.Context, q store.Query) ([]store.Current, err
 		}
 		cur.Cert = c
 		cur.Version.Number, cur.Version.Version = c.Number, c.Version
-		if cur.Version.Digest, err = digestOf(d); err != nil {
+		if cur.Version.Digest, err = store.DigestOf(d); err != nil {
 			return nil, err
 		}
 		out = append(out, cur)
@@ -513,7 +474,7 @@ func scanSeal(sc scanner) (store.SealCert, error) {
 		return s, noRows(err)
 	}
 	var err error
-	s.SPKI, err = digestOf(spki)
+	s.SPKI, err = store.DigestOf(spki)
 	return s, err
 }
 
@@ -547,7 +508,7 @@ func (r reader) Request(ctx context.Context, key string) (store.Request, error) 
 	}
 	q.Seq = uint64(seq)
 	var err error
-	q.Fingerprint, err = digestOf(fp)
+	q.Fingerprint, err = store.DigestOf(fp)
 	return q, err
 }
 

@@ -606,15 +606,6 @@ func scanCert(sc scanner, extra ...any) (store.Cert, error) {
 	return c, err
 }
 
-func digestOf(b []byte) ([32]byte, error) {
-	var d [32]byte
-	if len(b) != 32 {
-		return d, fmt.Errorf("stored digest has %d bytes", len(b))
-	}
-	copy(d[:], b)
-	return d, nil
-}
-
 func (r reader) Cert(ctx context.Context, number string) (store.Cert, error) {
 	c, err := scanCert(r.stmt(ctx, "cert").QueryRowContext(ctx, number))
 	return c, noRows(err)
@@ -629,7 +620,7 @@ func (r reader) Current(ctx context.Context, number string) (store.Current, erro
 	}
 	cur.Cert = c
 	cur.Version.Number, cur.Version.Version = c.Number, c.Version
-	cur.Version.Digest, err = digestOf(d)
+	cur.Version.Digest, err = store.DigestOf(d)
 	return cur, err
 }
 
@@ -640,7 +631,7 @@ func (r reader) Version(ctx context.Context, number string, version int) (store.
 	if err != nil {
 		return v, noRows(err)
 	}
-	v.Digest, err = digestOf(d)
+	v.Digest, err = store.DigestOf(d)
 	return v, err
 }
 
@@ -657,7 +648,7 @@ func (r reader) Versions(ctx context.Context, number string) ([]store.Version, e
 		if err := rows.Scan(&v.Version, &d, &v.JSON, &v.Created); err != nil {
 			return nil, err
 		}
-		if v.Digest, err = digestOf(d); err != nil {
+		if v.Digest, err = store.DigestOf(d); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
@@ -705,43 +696,7 @@ func (r reader) History(ctx context.Context, number string) (store.History, erro
 		return store.History{}, err
 	}
 	defer rows.Close()
-	return scanHistory(rows, number)
-}
-
-// scanHistory reads the rows of the history query.
-func scanHistory(rows *sql.Rows, number string) (store.History, error) {
-	var h store.History
-	found := false
-	for rows.Next() {
-		var kind int
-		var n, a int64
-		var c store.Cert
-		var d, b []byte
-		if err := rows.Scan(&kind, &n, &a, &c.Status, &c.Reason, &c.BodyID, &c.Scheme, &c.Products, &c.ValidFrom, &c.ValidUntil, &c.Updated, &d, &b); err != nil {
-			return h, err
-		}
-		switch kind {
-		case 0:
-			c.Number, c.Version, c.Revision = number, int(n), int(a)
-			h.Cert, found = c, true
-		case 1:
-			v := store.Version{Number: number, Version: int(n), JSON: b, Created: a}
-			var err error
-			if v.Digest, err = digestOf(d); err != nil {
-				return h, err
-			}
-			h.Versions = append(h.Versions, v)
-		case 2:
-			h.Events = append(h.Events, store.Event{Seq: uint64(n), Number: number, Leaf: b})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return h, err
-	}
-	if !found {
-		return h, store.ErrNotFound
-	}
-	return h, nil
+	return store.ScanHistory(rows, number)
 }
 
 func (r reader) Leaves(ctx context.Context, start, end uint64) ([]store.Event, error) {
@@ -823,7 +778,7 @@ func (r reader) Search(ctx context.Context, q store.Query) ([]store.Current, err
 		}
 		cur.Cert = c
 		cur.Version.Number, cur.Version.Version = c.Number, c.Version
-		if cur.Version.Digest, err = digestOf(d); err != nil {
+		if cur.Version.Digest, err = store.DigestOf(d); err != nil {
 			return nil, err
 		}
 		out = append(out, cur)
@@ -865,7 +820,7 @@ func scanSeal(sc scanner) (store.SealCert, error) {
 		return s, noRows(err)
 	}
 	var err error
-	s.SPKI, err = digestOf(spki)
+	s.SPKI, err = store.DigestOf(spki)
 	return s, err
 }
 
@@ -899,7 +854,7 @@ func (r reader) Request(ctx context.Context, key string) (store.Request, error) 
 	}
 	q.Seq = uint64(seq)
 	var err error
-	q.Fingerprint, err = digestOf(fp)
+	q.Fingerprint, err = store.DigestOf(fp)
 	return q, err
 }
 
