@@ -108,7 +108,7 @@ func (l *countingLog) Ranges(ctx context.Context, leafFrom, leafTo, nodeFrom, no
 type countingStore struct{ *countingLog }
 
 func (s countingStore) Update(context.Context, func(store.Tx) error) error { return nil }
-func (s countingStore) Close() error                                      { return nil }
+func (s countingStore) Close() error                                       { return nil }
 
 // The dense cache serves levels 4 to 14 of complete chunks: proofs and
 // roots stay correct, the chunks of the log's unfinished end are not
