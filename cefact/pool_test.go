@@ -38,7 +38,10 @@ func TestPooledStateNotShared(t *testing.T) {
 	}
 	inputs = append(inputs,
 		[]byte(spsHead+"<ram:X>&bad;</ram:X></rsm:SPSCertificate>"),
-		[]byte(spsHead+`<rsm:SPSExchangedDocument><ram:ID>A&amp;B</ram:ID><ram:Name languageID="en">x&#xD;y</ram:Name><ram:Other a="1">t</ram:Other></rsm:SPSExchangedDocument></rsm:SPSCertificate>`))
+		[]byte(spsHead+`<rsm:SPSExchangedDocument><ram:ID>A&amp;B</ram:ID><ram:Name languageID="en">x&#xD;y</ram:Name><ram:Other a="1">t</ram:Other></rsm:SPSExchangedDocument></rsm:SPSCertificate>`),
+		// Texts that are not substrings of the input (references, white
+		// space joined to text across a comment), mapped and kept.
+		[]byte(spsHead+`<rsm:SPSExchangedDocument><ram:ID> <!-- c --> N&#x31;</ram:ID><ram:Name languageID="e&amp;n"> <?p?> t&lt;</ram:Name><ram:Other a="&quot;1">t&gt;<!-- c -->u</ram:Other></rsm:SPSExchangedDocument></rsm:SPSCertificate>`))
 	run := func(in []byte) want {
 		w := want{in: in}
 		doc, err := Unmarshal(in, nil)
