@@ -32,197 +32,212 @@ func hasXMLExtensions(c *ecert.Certificate) bool {
 // content is written as <x/>.
 type xw struct {
 	xmlWriter
-	buf   []byte
 	depth int  // elements open
 	open  bool // the start tag of the innermost element is not closed yet
 }
 
 // start opens element name (with its prefix).
-func (x *xw) start(name string) {
+func (x *xw) start(buf []byte, name string) []byte {
 	if x.open {
-		x.buf = append(x.buf, '>')
+		buf = append(buf, '>')
 	}
 	if x.depth > 0 {
-		x.buf = writeIndent(x.buf, x.depth)
+		buf = writeIndent(buf, x.depth)
 	}
-	x.buf = append(x.buf, '<')
-	x.buf = append(x.buf, name...)
+	buf = append(buf, '<')
+	buf = append(buf, name...)
 	x.open = true
 	x.depth++
+	return buf
 }
 
 // attr writes an attribute of the element just started.
-func (x *xw) attr(name, value string) {
-	x.buf = append(x.buf, ' ')
-	x.buf = append(x.buf, name...)
-	x.buf = append(x.buf, `="`...)
-	x.buf = escape(&x.xmlWriter, x.buf, value, true)
-	x.buf = append(x.buf, '"')
+func (x *xw) attr(buf []byte, name, value string) []byte {
+	buf = append(buf, ' ')
+	buf = append(buf, name...)
+	buf = append(buf, `="`...)
+	buf = escape(&x.xmlWriter, buf, value, true)
+	buf = append(buf, '"')
+	return buf
 }
 
 // end closes element name, which holds child elements or nothing.
-func (x *xw) end(name string) {
+func (x *xw) end(buf []byte, name string) []byte {
 	x.depth--
 	if x.open {
-		x.buf = append(x.buf, "/>"...)
+		buf = append(buf, "/>"...)
 		x.open = false
 	} else {
-		x.buf = writeIndent(x.buf, x.depth)
-		x.buf = append(x.buf, "</"...)
-		x.buf = append(x.buf, name...)
-		x.buf = append(x.buf, '>')
+		buf = writeIndent(buf, x.depth)
+		buf = append(buf, "</"...)
+		buf = append(buf, name...)
+		buf = append(buf, '>')
 	}
-	x.flushFull()
+	buf = x.flushFull(buf)
+	return buf
 }
 
 // text closes the element just started with its text.
-func (x *xw) text(name, text string) {
+func (x *xw) text(buf []byte, name, text string) []byte {
 	x.depth--
 	x.open = false
 	if text == "" {
-		x.buf = append(x.buf, "/>"...)
+		buf = append(buf, "/>"...)
 	} else {
-		x.buf = append(x.buf, '>')
-		x.buf = escape(&x.xmlWriter, x.buf, text, false)
-		x.buf = append(x.buf, "</"...)
-		x.buf = append(x.buf, name...)
-		x.buf = append(x.buf, '>')
+		buf = append(buf, '>')
+		buf = escape(&x.xmlWriter, buf, text, false)
+		buf = append(buf, "</"...)
+		buf = append(buf, name...)
+		buf = append(buf, '>')
 	}
-	x.flushFull()
+	buf = x.flushFull(buf)
+	return buf
 }
 
-func (x *xw) flushFull() {
-	if len(x.buf) >= flushAt {
-		x.buf = x.flush(x.buf)
+func (x *xw) flushFull(buf []byte) []byte {
+	if len(buf) >= flushAt {
+		buf = x.flush(buf)
 	}
+	return buf
 }
 
 // leaf writes an element with text and no attributes.
-func (x *xw) leaf(name, text string) {
-	x.start(name)
-	x.text(name, text)
+func (x *xw) leaf(buf []byte, name, text string) []byte {
+	buf = x.start(buf, name)
+	buf = x.text(buf, name, text)
+	return buf
 }
 
 // lang writes an element with text in language lang ("" for none).
-func (x *xw) lang(name, lang, text string) {
-	x.start(name)
+func (x *xw) lang(buf []byte, name, lang, text string) []byte {
+	buf = x.start(buf, name)
 	if lang != "" {
-		x.attr("languageID", lang)
+		buf = x.attr(buf, "languageID", lang)
 	}
-	x.text(name, text)
+	buf = x.text(buf, name, text)
+	return buf
 }
 
 // texts writes one element per language; required writes one empty
 // element for an empty Text.
-func (x *xw) texts(name string, t ecert.Text, required bool) {
+func (x *xw) texts(buf []byte, name string, t ecert.Text, required bool) []byte {
 	if len(t) == 0 {
 		if required {
-			x.leaf(name, "")
+			buf = x.leaf(buf, name, "")
 		}
-		return
+		return buf
 	}
-	var buf [4]string
-	for _, l := range appendSortedLangs(buf[:0], t, false) {
-		x.lang(name, l, t[l])
+	var lb [4]string
+	for _, l := range appendSortedLangs(lb[:0], t, false) {
+		buf = x.lang(buf, name, l, t[l])
 	}
+	return buf
 }
 
 // single writes the primary language of t (the others are in the
 // translation notes, see translations).
-func (x *xw) single(name string, t ecert.Text, required bool) {
+func (x *xw) single(buf []byte, name string, t ecert.Text, required bool) []byte {
 	if len(t) == 0 {
 		if required {
-			x.leaf(name, "")
+			buf = x.leaf(buf, name, "")
 		}
-		return
+		return buf
 	}
 	l := primaryLang(t)
-	x.lang(name, l, t[l])
+	buf = x.lang(buf, name, l, t[l])
+	return buf
 }
 
-func (x *xw) dateTime(name string, t time.Time) {
-	x.start(name)
-	x.start("udt:DateTimeString")
-	x.time("udt:DateTimeString", t)
-	x.end(name)
+func (x *xw) dateTime(buf []byte, name string, t time.Time) []byte {
+	buf = x.start(buf, name)
+	buf = x.start(buf, "udt:DateTimeString")
+	buf = x.time(buf, "udt:DateTimeString", t)
+	buf = x.end(buf, name)
+	return buf
 }
 
 // time closes the element just started with t in RFC 3339 (which needs no
 // escaping).
-func (x *xw) time(name string, t time.Time) {
+func (x *xw) time(buf []byte, name string, t time.Time) []byte {
 	x.depth--
 	x.open = false
-	x.buf = append(x.buf, '>')
-	x.buf = t.AppendFormat(x.buf, time.RFC3339Nano)
-	x.buf = append(x.buf, "</"...)
-	x.buf = append(x.buf, name...)
-	x.buf = append(x.buf, '>')
-	x.flushFull()
+	buf = append(buf, '>')
+	buf = t.AppendFormat(buf, time.RFC3339Nano)
+	buf = append(buf, "</"...)
+	buf = append(buf, name...)
+	buf = append(buf, '>')
+	buf = x.flushFull(buf)
+	return buf
 }
 
-func (x *xw) noteTime(subject string, t time.Time) {
-	x.start("ram:IncludedSPSNote")
-	x.leaf("ram:Subject", subject)
-	x.start("ram:Content")
-	x.time("ram:Content", t)
-	x.end("ram:IncludedSPSNote")
+func (x *xw) noteTime(buf []byte, subject string, t time.Time) []byte {
+	buf = x.start(buf, "ram:IncludedSPSNote")
+	buf = x.leaf(buf, "ram:Subject", subject)
+	buf = x.start(buf, "ram:Content")
+	buf = x.time(buf, "ram:Content", t)
+	buf = x.end(buf, "ram:IncludedSPSNote")
+	return buf
 }
 
-func (x *xw) noteValue(subject, value string) {
-	x.start("ram:IncludedSPSNote")
-	x.leaf("ram:Subject", subject)
-	x.leaf("ram:Content", value)
-	x.end("ram:IncludedSPSNote")
+func (x *xw) noteValue(buf []byte, subject, value string) []byte {
+	buf = x.start(buf, "ram:IncludedSPSNote")
+	buf = x.leaf(buf, "ram:Subject", subject)
+	buf = x.leaf(buf, "ram:Content", value)
+	buf = x.end(buf, "ram:IncludedSPSNote")
+	return buf
 }
 
-func (x *xw) note(subject string, t ecert.Text) {
-	x.start("ram:IncludedSPSNote")
-	x.leaf("ram:Subject", subject)
-	x.texts("ram:Content", t, true)
-	x.end("ram:IncludedSPSNote")
+func (x *xw) note(buf []byte, subject string, t ecert.Text) []byte {
+	buf = x.start(buf, "ram:IncludedSPSNote")
+	buf = x.leaf(buf, "ram:Subject", subject)
+	buf = x.texts(buf, "ram:Content", t, true)
+	buf = x.end(buf, "ram:IncludedSPSNote")
+	return buf
 }
 
-func (x *xw) measure(name string, m *ecert.Measure) {
+func (x *xw) measure(buf []byte, name string, m *ecert.Measure) []byte {
 	if m == nil {
-		return
+		return buf
 	}
-	x.start(name)
+	buf = x.start(buf, name)
 	if m.Unit != "" {
-		x.attr("unitCode", m.Unit)
+		buf = x.attr(buf, "unitCode", m.Unit)
 	}
-	x.text(name, m.Value)
+	buf = x.text(buf, name, m.Value)
+	return buf
 }
 
 // translations writes the translation notes of c, in the order in which
 // encodeTree makes them: issuing body, consignor and consignee, holder,
 // applicant, manufacturer, factories, signatory.
-func (x *xw) translations(c *ecert.Certificate) {
-	x.partyTranslations(&c.IssuingBody.Name, c.IssuingBody.Address, "issuingBody", 0)
+func (x *xw) translations(buf []byte, c *ecert.Certificate) []byte {
+	buf = x.partyTranslations(buf, &c.IssuingBody.Name, c.IssuingBody.Address, "issuingBody", 0)
 	if con := c.Consignment; con != nil {
-		x.partyTranslations(&con.Consignor.Name, con.Consignor.Address, "consignment.consignor", 0)
-		x.partyTranslations(&con.Consignee.Name, con.Consignee.Address, "consignment.consignee", 0)
+		buf = x.partyTranslations(buf, &con.Consignor.Name, con.Consignor.Address, "consignment.consignor", 0)
+		buf = x.partyTranslations(buf, &con.Consignee.Name, con.Consignee.Address, "consignment.consignee", 0)
 	}
-	x.partyTranslations(&c.Holder.Name, c.Holder.Address, "holder", 0)
+	buf = x.partyTranslations(buf, &c.Holder.Name, c.Holder.Address, "holder", 0)
 	if p := c.Applicant; p != nil {
-		x.partyTranslations(&p.Name, p.Address, "applicant", 0)
+		buf = x.partyTranslations(buf, &p.Name, p.Address, "applicant", 0)
 	}
 	if p := c.Manufacturer; p != nil {
-		x.partyTranslations(&p.Name, p.Address, "manufacturer", 0)
+		buf = x.partyTranslations(buf, &p.Name, p.Address, "manufacturer", 0)
 	}
 	for i := range c.Factories {
 		p := &c.Factories[i]
-		x.partyTranslations(&p.Name, p.Address, "", i)
+		buf = x.partyTranslations(buf, &p.Name, p.Address, "", i)
 	}
 	if s := c.Signatory; s != nil && len(s.Name) > 1 {
-		x.translation("signatory.name", s.Name, 1)
+		buf = x.translation(buf, "signatory.name", s.Name, 1)
 	}
+	return buf
 }
 
 // partyTranslations writes the translation notes of a party's name,
 // street and city; path is "" for factory i.
-func (x *xw) partyTranslations(name *ecert.Text, a *ecert.Address, path string, i int) {
+func (x *xw) partyTranslations(buf []byte, name *ecert.Text, a *ecert.Address, path string, i int) []byte {
 	if len(*name) < 2 && (a == nil || len(a.Street) <= len(lineTags) && len(a.City) < 2) {
-		return
+		return buf
 	}
 	if path == "" {
 		path = "factories[" + strconv.Itoa(i) + "]"
@@ -232,32 +247,34 @@ func (x *xw) partyTranslations(name *ecert.Text, a *ecert.Address, path string, 
 		keys = [3]string{path + ".name", path + ".address.street", path + ".address.city"}
 	}
 	if len(*name) > 1 {
-		x.translation(keys[0], *name, 1)
+		buf = x.translation(buf, keys[0], *name, 1)
 	}
 	if a != nil {
 		if len(a.Street) > len(lineTags) {
-			x.translation(keys[1], a.Street, len(lineTags))
+			buf = x.translation(buf, keys[1], a.Street, len(lineTags))
 		}
 		if len(a.City) > 1 {
-			x.translation(keys[2], a.City, 1)
+			buf = x.translation(buf, keys[2], a.City, 1)
 		}
 	}
+	return buf
 }
 
 // translation writes the note for path with the languages of t (primary
 // first) from the skip-th on.
-func (x *xw) translation(path string, t ecert.Text, skip int) {
+func (x *xw) translation(buf []byte, path string, t ecert.Text, skip int) []byte {
 	subject, ok := textSubjects[path]
 	if !ok {
 		subject = subjText + path
 	}
-	x.start("ram:IncludedSPSNote")
-	x.leaf("ram:Subject", subject)
-	var buf [8]string
-	for _, l := range appendSortedLangs(buf[:0], t, true)[skip:] {
-		x.lang("ram:Content", l, t[l])
+	buf = x.start(buf, "ram:IncludedSPSNote")
+	buf = x.leaf(buf, "ram:Subject", subject)
+	var lb [8]string
+	for _, l := range appendSortedLangs(lb[:0], t, true)[skip:] {
+		buf = x.lang(buf, "ram:Content", l, t[l])
 	}
-	x.end("ram:IncludedSPSNote")
+	buf = x.end(buf, "ram:IncludedSPSNote")
+	return buf
 }
 
 // encodeDirect is Encode for a certificate without XML extensions.
@@ -267,43 +284,44 @@ func encodeDirect(w io.Writer, c *ecert.Certificate) error {
 		return fmt.Errorf("cefact: encode: unknown status %q", c.Status)
 	}
 	bp := writers.Get().(*[]byte)
-	x := xw{xmlWriter: xmlWriter{w: w}, buf: (*bp)[:0]}
-	x.buf = append(x.buf, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"...)
-	x.start("rsm:SPSCertificate")
-	x.attr("xmlns:rsm", NSCertificate)
-	x.attr("xmlns:ram", NSRAM)
-	x.attr("xmlns:udt", NSUDT)
-	x.attr("xmlns:qdt", NSQDT)
+	x := xw{xmlWriter: xmlWriter{w: w}}
+	buf := (*bp)[:0]
+	buf = append(buf, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"...)
+	buf = x.start(buf, "rsm:SPSCertificate")
+	buf = x.attr(buf, "xmlns:rsm", NSCertificate)
+	buf = x.attr(buf, "xmlns:ram", NSRAM)
+	buf = x.attr(buf, "xmlns:udt", NSUDT)
+	buf = x.attr(buf, "xmlns:qdt", NSQDT)
 
-	x.start("rsm:SPSExchangedDocument")
-	x.texts("ram:Name", c.Title, false)
-	x.leaf("ram:ID", c.Number)
-	x.texts("ram:Description", c.Scope, false)
-	x.leaf("ram:TypeCode", typeCodeFor(c.Scheme))
+	buf = x.start(buf, "rsm:SPSExchangedDocument")
+	buf = x.texts(buf, "ram:Name", c.Title, false)
+	buf = x.leaf(buf, "ram:ID", c.Number)
+	buf = x.texts(buf, "ram:Description", c.Scope, false)
+	buf = x.leaf(buf, "ram:TypeCode", typeCodeFor(c.Scheme))
 	if known {
-		x.leaf("ram:StatusCode", sc)
+		buf = x.leaf(buf, "ram:StatusCode", sc)
 	}
 	if !c.IssueDate.IsZero() {
-		x.dateTime("ram:IssueDateTime", c.IssueDate)
+		buf = x.dateTime(buf, "ram:IssueDateTime", c.IssueDate)
 	}
-	x.start("ram:IssuerSPSParty")
-	x.party(&ecert.Party{ID: c.IssuingBody.ID, Name: c.IssuingBody.Name, Address: c.IssuingBody.Address}, "")
-	x.end("ram:IssuerSPSParty")
-	x.docNotes(c)
-	x.translations(c)
+	buf = x.start(buf, "ram:IssuerSPSParty")
+	buf = x.party(buf, &ecert.Party{ID: c.IssuingBody.ID, Name: c.IssuingBody.Name, Address: c.IssuingBody.Address}, "")
+	buf = x.end(buf, "ram:IssuerSPSParty")
+	buf = x.docNotes(buf, c)
+	buf = x.translations(buf, c)
 	for _, r := range c.References {
-		x.reference(r)
+		buf = x.reference(buf, r)
 	}
-	x.signatory(c)
-	x.end("rsm:SPSExchangedDocument")
-	x.consignment(c)
-	x.end("rsm:SPSCertificate")
-	x.buf = append(x.buf, '\n')
+	buf = x.signatory(buf, c)
+	buf = x.end(buf, "rsm:SPSExchangedDocument")
+	buf = x.consignment(buf, c)
+	buf = x.end(buf, "rsm:SPSCertificate")
+	buf = append(buf, '\n')
 	if x.err == nil {
-		x.buf = x.flush(x.buf)
+		buf = x.flush(buf)
 	}
-	if cap(x.buf) <= 1<<20 {
-		*bp = x.buf[:0]
+	if cap(buf) <= 1<<20 {
+		*bp = buf[:0]
 		writers.Put(bp)
 	}
 	if x.err != nil {
@@ -316,316 +334,325 @@ func encodeDirect(w io.Writer, c *ecert.Certificate) error {
 }
 
 // docNotes writes the document-level notes, in encodeTree's order.
-func (x *xw) docNotes(c *ecert.Certificate) {
+func (x *xw) docNotes(buf []byte, c *ecert.Certificate) []byte {
 	if sc := typeCodeFor(c.Scheme); schemeFor(sc) != c.Scheme {
-		x.noteValue(subjScheme, string(c.Scheme))
+		buf = x.noteValue(buf, subjScheme, string(c.Scheme))
 	}
 	if c.Version != 0 {
-		x.noteValue(subjVersion, strconv.Itoa(c.Version))
+		buf = x.noteValue(buf, subjVersion, strconv.Itoa(c.Version))
 	}
 	if c.Supersedes != 0 {
-		x.noteValue(subjSupersedes, strconv.Itoa(c.Supersedes))
+		buf = x.noteValue(buf, subjSupersedes, strconv.Itoa(c.Supersedes))
 	}
 	if !c.ValidFrom.IsZero() {
-		x.noteTime(subjValidFrom, c.ValidFrom)
+		buf = x.noteTime(buf, subjValidFrom, c.ValidFrom)
 	}
 	if !c.ValidUntil.IsZero() {
-		x.noteTime(subjValidUntil, c.ValidUntil)
+		buf = x.noteTime(buf, subjValidUntil, c.ValidUntil)
 	}
 	if len(c.StatusReason) > 0 {
-		x.note(subjStatusReason, c.StatusReason)
+		buf = x.note(buf, subjStatusReason, c.StatusReason)
 	}
 	if len(c.Remarks) > 0 {
-		x.note(subjRemarks, c.Remarks)
+		buf = x.note(buf, subjRemarks, c.Remarks)
 	}
 	if c.VerificationURL != "" {
-		x.noteValue(subjVerification, c.VerificationURL)
+		buf = x.noteValue(buf, subjVerification, c.VerificationURL)
 	}
 	if c.IssuingBody.Accreditation != "" {
-		x.noteValue(subjAccreditation, c.IssuingBody.Accreditation)
+		buf = x.noteValue(buf, subjAccreditation, c.IssuingBody.Accreditation)
 	}
 	addrCountry := ""
 	if c.IssuingBody.Address != nil {
 		addrCountry = c.IssuingBody.Address.Country
 	}
 	if c.IssuingBody.Country != addrCountry {
-		x.noteValue(subjBodyCountry, c.IssuingBody.Country)
+		buf = x.noteValue(buf, subjBodyCountry, c.IssuingBody.Country)
 	}
 	if c.Consignment == nil {
-		x.noteValue(subjConsignment, consignmentNone)
+		buf = x.noteValue(buf, subjConsignment, consignmentNone)
 	} else {
 		if c.Consignment.OriginCountry != "" {
-			x.noteValue(subjOrigin, c.Consignment.OriginCountry)
+			buf = x.noteValue(buf, subjOrigin, c.Consignment.OriginCountry)
 		}
 		if len(c.Consignment.AdditionalDeclarations) > 0 {
-			x.note(subjDeclarations, c.Consignment.AdditionalDeclarations)
+			buf = x.note(buf, subjDeclarations, c.Consignment.AdditionalDeclarations)
 		}
 	}
 	if len(c.Extensions) > 0 {
-		var buf [8]string
-		keys := buf[:0]
+		var lb [8]string
+		keys := lb[:0]
 		for k := range c.Extensions {
 			keys = append(keys, k)
 		}
 		slices.Sort(keys)
 		for _, k := range keys {
-			x.noteValue(subjExtension+k, c.Extensions[k])
+			buf = x.noteValue(buf, subjExtension+k, c.Extensions[k])
 		}
 	}
+	return buf
 }
 
 // party writes the content of an SPSPartyType element.
-func (x *xw) party(pt *ecert.Party, role string) {
+func (x *xw) party(buf []byte, pt *ecert.Party, role string) []byte {
 	if pt.ID != "" {
-		x.leaf("ram:ID", pt.ID)
+		buf = x.leaf(buf, "ram:ID", pt.ID)
 	}
-	x.single("ram:Name", pt.Name, false)
+	buf = x.single(buf, "ram:Name", pt.Name, false)
 	if role != "" {
-		x.leaf("ram:RoleCode", role)
+		buf = x.leaf(buf, "ram:RoleCode", role)
 	}
 	a := pt.Address
 	if a == nil {
-		return
+		return buf
 	}
-	x.start("ram:SpecifiedSPSAddress")
+	buf = x.start(buf, "ram:SpecifiedSPSAddress")
 	if a.Postcode != "" {
-		x.leaf("ram:PostcodeCode", a.Postcode)
+		buf = x.leaf(buf, "ram:PostcodeCode", a.Postcode)
 	}
 	if len(a.Street) > 0 {
-		var buf [4]string
-		for i, l := range appendSortedLangs(buf[:0], a.Street, true) {
+		var lb [4]string
+		for i, l := range appendSortedLangs(lb[:0], a.Street, true) {
 			if i == len(lineTags) {
 				break
 			}
-			x.lang(lineNames[i], l, a.Street[l])
+			buf = x.lang(buf, lineNames[i], l, a.Street[l])
 		}
 	}
-	x.single("ram:CityName", a.City, false)
+	buf = x.single(buf, "ram:CityName", a.City, false)
 	if a.Country != "" {
-		x.leaf("ram:CountryID", a.Country)
+		buf = x.leaf(buf, "ram:CountryID", a.Country)
 	}
 	if a.Subdivision != "" {
-		x.leaf("ram:CountrySubDivisionID", a.Subdivision)
+		buf = x.leaf(buf, "ram:CountrySubDivisionID", a.Subdivision)
 	}
-	x.end("ram:SpecifiedSPSAddress")
+	buf = x.end(buf, "ram:SpecifiedSPSAddress")
+	return buf
 }
 
 var lineNames = [...]string{"ram:LineOne", "ram:LineTwo", "ram:LineThree", "ram:LineFour", "ram:LineFive"}
 
-func (x *xw) signatory(c *ecert.Certificate) {
-	x.start("ram:SignatorySPSAuthentication")
+func (x *xw) signatory(buf []byte, c *ecert.Certificate) []byte {
+	buf = x.start(buf, "ram:SignatorySPSAuthentication")
 	s := c.Signatory
 	if s != nil && !c.IssueDate.IsZero() {
-		x.dateTime("ram:ActualDateTime", c.IssueDate)
+		buf = x.dateTime(buf, "ram:ActualDateTime", c.IssueDate)
 	}
-	x.start("ram:IssueSPSLocation")
+	buf = x.start(buf, "ram:IssueSPSLocation")
 	var place ecert.Text
 	if s != nil {
 		place = s.Place
 	}
-	x.texts("ram:Name", place, true)
-	x.end("ram:IssueSPSLocation")
+	buf = x.texts(buf, "ram:Name", place, true)
+	buf = x.end(buf, "ram:IssueSPSLocation")
 	if s != nil {
-		x.start("ram:ProviderSPSParty")
-		x.start("ram:SpecifiedSPSPerson")
-		x.single("ram:Name", s.Name, true)
+		buf = x.start(buf, "ram:ProviderSPSParty")
+		buf = x.start(buf, "ram:SpecifiedSPSPerson")
+		buf = x.single(buf, "ram:Name", s.Name, true)
 		if len(s.Role) > 0 {
-			x.start("ram:AttainedSPSQualification")
-			x.texts("ram:Name", s.Role, true)
-			x.end("ram:AttainedSPSQualification")
+			buf = x.start(buf, "ram:AttainedSPSQualification")
+			buf = x.texts(buf, "ram:Name", s.Role, true)
+			buf = x.end(buf, "ram:AttainedSPSQualification")
 		}
-		x.end("ram:SpecifiedSPSPerson")
-		x.end("ram:ProviderSPSParty")
+		buf = x.end(buf, "ram:SpecifiedSPSPerson")
+		buf = x.end(buf, "ram:ProviderSPSParty")
 	}
 	for _, st := range c.Standards {
-		x.start("ram:IncludedSPSClause")
-		x.start("ram:ID")
-		x.attr("schemeID", standardID)
+		buf = x.start(buf, "ram:IncludedSPSClause")
+		buf = x.start(buf, "ram:ID")
+		buf = x.attr(buf, "schemeID", standardID)
 		if st.Edition != "" {
-			x.attr("schemeVersionID", st.Edition)
+			buf = x.attr(buf, "schemeVersionID", st.Edition)
 		}
-		x.text("ram:ID", st.Code)
-		x.texts("ram:Content", st.Title, false)
-		x.end("ram:IncludedSPSClause")
+		buf = x.text(buf, "ram:ID", st.Code)
+		buf = x.texts(buf, "ram:Content", st.Title, false)
+		buf = x.end(buf, "ram:IncludedSPSClause")
 	}
-	x.end("ram:SignatorySPSAuthentication")
+	buf = x.end(buf, "ram:SignatorySPSAuthentication")
+	return buf
 }
 
-func (x *xw) consignment(c *ecert.Certificate) {
-	x.start("rsm:SPSConsignment")
+func (x *xw) consignment(buf []byte, c *ecert.Certificate) []byte {
+	buf = x.start(buf, "rsm:SPSConsignment")
 	con := c.Consignment
 	exportCountry, importCountry := "", ""
 	if con != nil {
-		x.start("ram:ConsignorSPSParty")
-		x.party(&con.Consignor, "")
-		x.end("ram:ConsignorSPSParty")
-		x.start("ram:ConsigneeSPSParty")
-		x.party(&con.Consignee, "")
-		x.end("ram:ConsigneeSPSParty")
+		buf = x.start(buf, "ram:ConsignorSPSParty")
+		buf = x.party(buf, &con.Consignor, "")
+		buf = x.end(buf, "ram:ConsignorSPSParty")
+		buf = x.start(buf, "ram:ConsigneeSPSParty")
+		buf = x.party(buf, &con.Consignee, "")
+		buf = x.end(buf, "ram:ConsigneeSPSParty")
 		exportCountry, importCountry = con.ExportCountry, con.ImportCountry
 	} else {
-		x.leaf("ram:ConsignorSPSParty", "")
-		x.leaf("ram:ConsigneeSPSParty", "")
+		buf = x.leaf(buf, "ram:ConsignorSPSParty", "")
+		buf = x.leaf(buf, "ram:ConsigneeSPSParty", "")
 		exportCountry = placeholderCountry(c)
 		importCountry = exportCountry
 	}
-	x.start("ram:ExportSPSCountry")
-	x.leaf("ram:ID", exportCountry)
+	buf = x.start(buf, "ram:ExportSPSCountry")
+	buf = x.leaf(buf, "ram:ID", exportCountry)
 	// The certificate's own parties: holder, applicant, manufacturer, factories.
-	x.start("ram:SubordinateSPSCountrySubDivision")
-	x.leaf("ram:ID", partiesID)
-	x.leaf("ram:Name", partiesName)
-	x.authorized(&c.Holder, roleHolder)
+	buf = x.start(buf, "ram:SubordinateSPSCountrySubDivision")
+	buf = x.leaf(buf, "ram:ID", partiesID)
+	buf = x.leaf(buf, "ram:Name", partiesName)
+	buf = x.authorized(buf, &c.Holder, roleHolder)
 	if c.Applicant != nil {
-		x.authorized(c.Applicant, roleApplicant)
+		buf = x.authorized(buf, c.Applicant, roleApplicant)
 	}
 	if c.Manufacturer != nil {
-		x.authorized(c.Manufacturer, roleManufacturer)
+		buf = x.authorized(buf, c.Manufacturer, roleManufacturer)
 	}
 	for i := range c.Factories {
-		x.authorized(&c.Factories[i], roleFactory)
+		buf = x.authorized(buf, &c.Factories[i], roleFactory)
 	}
-	x.end("ram:SubordinateSPSCountrySubDivision")
-	x.end("ram:ExportSPSCountry")
-	x.start("ram:ImportSPSCountry")
-	x.leaf("ram:ID", importCountry)
-	x.end("ram:ImportSPSCountry")
+	buf = x.end(buf, "ram:SubordinateSPSCountrySubDivision")
+	buf = x.end(buf, "ram:ExportSPSCountry")
+	buf = x.start(buf, "ram:ImportSPSCountry")
+	buf = x.leaf(buf, "ram:ID", importCountry)
+	buf = x.end(buf, "ram:ImportSPSCountry")
 	if con != nil && len(con.EntryPoint) > 0 {
-		x.start("ram:UnloadingBaseportSPSLocation")
-		x.texts("ram:Name", con.EntryPoint, true)
-		x.end("ram:UnloadingBaseportSPSLocation")
+		buf = x.start(buf, "ram:UnloadingBaseportSPSLocation")
+		buf = x.texts(buf, "ram:Name", con.EntryPoint, true)
+		buf = x.end(buf, "ram:UnloadingBaseportSPSLocation")
 	}
-	x.start("ram:ExaminationSPSEvent")
-	x.start("ram:OccurrenceSPSLocation")
-	x.leaf("ram:Name", "")
-	x.end("ram:OccurrenceSPSLocation")
-	x.end("ram:ExaminationSPSEvent")
+	buf = x.start(buf, "ram:ExaminationSPSEvent")
+	buf = x.start(buf, "ram:OccurrenceSPSLocation")
+	buf = x.leaf(buf, "ram:Name", "")
+	buf = x.end(buf, "ram:OccurrenceSPSLocation")
+	buf = x.end(buf, "ram:ExaminationSPSEvent")
 	if con != nil {
 		for _, t := range con.Transport {
-			x.start("ram:MainCarriageSPSTransportMovement")
+			buf = x.start(buf, "ram:MainCarriageSPSTransportMovement")
 			if t.ID != "" {
-				x.leaf("ram:ID", t.ID)
+				buf = x.leaf(buf, "ram:ID", t.ID)
 			}
-			x.leaf("ram:ModeCode", t.Mode)
+			buf = x.leaf(buf, "ram:ModeCode", t.Mode)
 			if t.Means != "" {
-				x.start("ram:UsedSPSTransportMeans")
-				x.leaf("ram:Name", t.Means)
-				x.end("ram:UsedSPSTransportMeans")
+				buf = x.start(buf, "ram:UsedSPSTransportMeans")
+				buf = x.leaf(buf, "ram:Name", t.Means)
+				buf = x.end(buf, "ram:UsedSPSTransportMeans")
 			}
-			x.end("ram:MainCarriageSPSTransportMovement")
+			buf = x.end(buf, "ram:MainCarriageSPSTransportMovement")
 		}
 	}
-	x.start("ram:IncludedSPSConsignmentItem")
+	buf = x.start(buf, "ram:IncludedSPSConsignmentItem")
 	seq := 0
 	if con != nil {
 		for i := range con.Items {
 			seq++
-			x.item(seq, &con.Items[i])
+			buf = x.item(buf, seq, &con.Items[i])
 		}
 	}
 	for i := range c.Products {
 		seq++
-		x.product(seq, &c.Products[i])
+		buf = x.product(buf, seq, &c.Products[i])
 	}
 	if seq == 0 {
 		// The schema needs one trade line item.
-		x.start("ram:IncludedSPSTradeLineItem")
-		x.leaf("ram:SequenceNumeric", placeholderSeq)
-		x.leaf("ram:Description", "")
-		x.end("ram:IncludedSPSTradeLineItem")
+		buf = x.start(buf, "ram:IncludedSPSTradeLineItem")
+		buf = x.leaf(buf, "ram:SequenceNumeric", placeholderSeq)
+		buf = x.leaf(buf, "ram:Description", "")
+		buf = x.end(buf, "ram:IncludedSPSTradeLineItem")
 	}
-	x.end("ram:IncludedSPSConsignmentItem")
-	x.end("rsm:SPSConsignment")
+	buf = x.end(buf, "ram:IncludedSPSConsignmentItem")
+	buf = x.end(buf, "rsm:SPSConsignment")
+	return buf
 }
 
-func (x *xw) authorized(p *ecert.Party, role string) {
-	x.start("ram:ActivityAuthorizedSPSParty")
-	x.party(p, role)
-	x.end("ram:ActivityAuthorizedSPSParty")
+func (x *xw) authorized(buf []byte, p *ecert.Party, role string) []byte {
+	buf = x.start(buf, "ram:ActivityAuthorizedSPSParty")
+	buf = x.party(buf, p, role)
+	buf = x.end(buf, "ram:ActivityAuthorizedSPSParty")
+	return buf
 }
 
-func (x *xw) classification(system, code string) {
-	x.start("ram:ApplicableSPSClassification")
-	x.leaf("ram:SystemName", system)
-	x.leaf("ram:ClassCode", code)
-	x.end("ram:ApplicableSPSClassification")
+func (x *xw) classification(buf []byte, system, code string) []byte {
+	buf = x.start(buf, "ram:ApplicableSPSClassification")
+	buf = x.leaf(buf, "ram:SystemName", system)
+	buf = x.leaf(buf, "ram:ClassCode", code)
+	buf = x.end(buf, "ram:ApplicableSPSClassification")
+	return buf
 }
 
-func (x *xw) item(seq int, it *ecert.Item) {
-	x.start("ram:IncludedSPSTradeLineItem")
-	x.leaf("ram:SequenceNumeric", strconv.Itoa(seq))
-	x.texts("ram:Description", it.Description, true)
+func (x *xw) item(buf []byte, seq int, it *ecert.Item) []byte {
+	buf = x.start(buf, "ram:IncludedSPSTradeLineItem")
+	buf = x.leaf(buf, "ram:SequenceNumeric", strconv.Itoa(seq))
+	buf = x.texts(buf, "ram:Description", it.Description, true)
 	if it.ScientificName != "" {
-		x.leaf("ram:ScientificName", it.ScientificName)
+		buf = x.leaf(buf, "ram:ScientificName", it.ScientificName)
 	}
-	x.measure("ram:NetWeightMeasure", it.NetWeight)
-	x.measure("ram:GrossWeightMeasure", it.GrossWeight)
+	buf = x.measure(buf, "ram:NetWeightMeasure", it.NetWeight)
+	buf = x.measure(buf, "ram:GrossWeightMeasure", it.GrossWeight)
 	if q := it.Quantity; q != nil {
 		for _, kv := range [2][2]string{{subjQuantityValue, q.Value}, {subjQuantityUnit, q.Unit}} {
-			x.start("ram:AdditionalInformationSPSNote")
-			x.leaf("ram:Subject", kv[0])
-			x.leaf("ram:Content", kv[1])
-			x.end("ram:AdditionalInformationSPSNote")
+			buf = x.start(buf, "ram:AdditionalInformationSPSNote")
+			buf = x.leaf(buf, "ram:Subject", kv[0])
+			buf = x.leaf(buf, "ram:Content", kv[1])
+			buf = x.end(buf, "ram:AdditionalInformationSPSNote")
 		}
 	}
 	if it.HSCode != "" {
-		x.classification(hsSystem, it.HSCode)
+		buf = x.classification(buf, hsSystem, it.HSCode)
 	}
 	if p := it.Packages; p != nil {
-		x.start("ram:PhysicalSPSPackage")
-		x.leaf("ram:LevelCode", packageLevel)
-		x.leaf("ram:TypeCode", p.Unit)
-		x.leaf("ram:ItemQuantity", p.Value)
-		x.end("ram:PhysicalSPSPackage")
+		buf = x.start(buf, "ram:PhysicalSPSPackage")
+		buf = x.leaf(buf, "ram:LevelCode", packageLevel)
+		buf = x.leaf(buf, "ram:TypeCode", p.Unit)
+		buf = x.leaf(buf, "ram:ItemQuantity", p.Value)
+		buf = x.end(buf, "ram:PhysicalSPSPackage")
 	}
 	if it.OriginCountry != "" {
-		x.start("ram:OriginSPSCountry")
-		x.leaf("ram:ID", it.OriginCountry)
-		x.end("ram:OriginSPSCountry")
+		buf = x.start(buf, "ram:OriginSPSCountry")
+		buf = x.leaf(buf, "ram:ID", it.OriginCountry)
+		buf = x.end(buf, "ram:OriginSPSCountry")
 	}
-	x.end("ram:IncludedSPSTradeLineItem")
+	buf = x.end(buf, "ram:IncludedSPSTradeLineItem")
+	return buf
 }
 
-func (x *xw) product(seq int, p *ecert.Product) {
-	x.start("ram:IncludedSPSTradeLineItem")
-	x.leaf("ram:SequenceNumeric", strconv.Itoa(seq))
-	x.texts("ram:Description", p.Name, true)
-	x.start("ram:AdditionalInformationSPSNote")
-	x.leaf("ram:Subject", subjProduct)
-	x.leaf("ram:Content", p.Brand)
-	x.end("ram:AdditionalInformationSPSNote")
+func (x *xw) product(buf []byte, seq int, p *ecert.Product) []byte {
+	buf = x.start(buf, "ram:IncludedSPSTradeLineItem")
+	buf = x.leaf(buf, "ram:SequenceNumeric", strconv.Itoa(seq))
+	buf = x.texts(buf, "ram:Description", p.Name, true)
+	buf = x.start(buf, "ram:AdditionalInformationSPSNote")
+	buf = x.leaf(buf, "ram:Subject", subjProduct)
+	buf = x.leaf(buf, "ram:Content", p.Brand)
+	buf = x.end(buf, "ram:AdditionalInformationSPSNote")
 	if len(p.Specifications) > 0 {
-		x.start("ram:AdditionalInformationSPSNote")
-		x.leaf("ram:Subject", subjSpecifications)
-		x.texts("ram:Content", p.Specifications, true)
-		x.end("ram:AdditionalInformationSPSNote")
+		buf = x.start(buf, "ram:AdditionalInformationSPSNote")
+		buf = x.leaf(buf, "ram:Subject", subjSpecifications)
+		buf = x.texts(buf, "ram:Content", p.Specifications, true)
+		buf = x.end(buf, "ram:AdditionalInformationSPSNote")
 	}
 	if p.HSCode != "" {
-		x.classification(hsSystem, p.HSCode)
+		buf = x.classification(buf, hsSystem, p.HSCode)
 	}
 	for _, m := range p.Models {
-		x.start("ram:ApplicableSPSClassification")
-		x.leaf("ram:SystemName", modelSystem)
-		x.leaf("ram:ClassCode", m.Code)
-		x.texts("ram:ClassName", m.Description, false)
-		x.end("ram:ApplicableSPSClassification")
+		buf = x.start(buf, "ram:ApplicableSPSClassification")
+		buf = x.leaf(buf, "ram:SystemName", modelSystem)
+		buf = x.leaf(buf, "ram:ClassCode", m.Code)
+		buf = x.texts(buf, "ram:ClassName", m.Description, false)
+		buf = x.end(buf, "ram:ApplicableSPSClassification")
 	}
-	x.end("ram:IncludedSPSTradeLineItem")
+	buf = x.end(buf, "ram:IncludedSPSTradeLineItem")
+	return buf
 }
 
-func (x *xw) reference(r ecert.Reference) {
-	x.start("ram:ReferenceSPSReferencedDocument")
+func (x *xw) reference(buf []byte, r ecert.Reference) []byte {
+	buf = x.start(buf, "ram:ReferenceSPSReferencedDocument")
 	if !r.Issued.IsZero() {
-		x.dateTime("ram:IssueDateTime", r.Issued)
+		buf = x.dateTime(buf, "ram:IssueDateTime", r.Issued)
 	}
 	if isDigits(r.Type) {
-		x.leaf("ram:TypeCode", r.Type)
+		buf = x.leaf(buf, "ram:TypeCode", r.Type)
 	}
 	if r.ID != "" {
-		x.leaf("ram:ID", r.ID)
+		buf = x.leaf(buf, "ram:ID", r.ID)
 	}
 	if r.Type != "" && !isDigits(r.Type) {
-		x.leaf("ram:Information", r.Type)
+		buf = x.leaf(buf, "ram:Information", r.Type)
 	}
-	x.end("ram:ReferenceSPSReferencedDocument")
+	buf = x.end(buf, "ram:ReferenceSPSReferencedDocument")
+	return buf
 }

@@ -33,6 +33,7 @@ type xtree struct {
 	// spaces[id-1] its canonical prefix (see nsTable); id 0 is none.
 	uris   []string
 	spaces []string
+	pref   []bool           // spaces[i] is the preferred prefix of uris[i]
 	ids    map[string]int32 // ids beyond the first 16
 	ns     *nsTable
 
@@ -59,6 +60,7 @@ type xnode struct {
 	attr0       int32 // attributes in xtree.attrs
 	nattr       int32
 	elems       bool  // has child elements
+	texts       bool  // has text children
 	claimed     bool  // see decoder.claim
 	textClaimed bool  // the text is mapped
 	attrClaims  uint8 // claimed attributes (claim* bits)
@@ -74,6 +76,7 @@ type xframe struct {
 	el    int32
 	start int  // first child in scratch
 	kids  bool // has child elements
+	texts bool // has text children
 	ws    sref // whitespace not yet attached
 }
 
@@ -150,6 +153,7 @@ func (t *xtree) spaceID(uri string) int32 {
 	p := t.ns.prefixFor(uri)
 	t.uris = append(t.uris, uri)
 	t.spaces = append(t.spaces, p)
+	t.pref = append(t.pref, preferredPrefix[uri] == p)
 	id := int32(len(t.uris))
 	if id > 16 {
 		if t.ids == nil {
@@ -205,9 +209,10 @@ func (t *xtree) parse(tk *xmltok.Tokenizer, src string, po parseOptions) error {
 			stack = stack[:len(stack)-1]
 			if !f.kids && f.ws.n > 0 {
 				t.scratch = append(t.scratch, t.text(f.ws))
+				f.texts = true
 			}
 			n := &t.nodes[f.el]
-			n.elems = f.kids
+			n.elems, n.texts = f.kids, f.texts
 			if kids := t.scratch[f.start:]; len(kids) > 0 {
 				n.kid0, n.nkid = int32(len(t.kids)), int32(len(kids))
 				t.kids = append(t.kids, kids...)
@@ -225,7 +230,7 @@ func (t *xtree) parse(tk *xmltok.Tokenizer, src string, po parseOptions) error {
 				continue
 			}
 			t.scratch = append(t.scratch, t.text(t.concat(f.ws, tok.Text)))
-			f.ws = sref{}
+			f.ws, f.texts = sref{}, true
 		case xmltok.EOF:
 			t.rsm, t.ram, t.udt = noSpace, noSpace, noSpace
 			for i, p := range t.spaces {
@@ -274,6 +279,9 @@ func (t *xtree) hasElems(e int32) bool { return t.nodes[e].elems }
 // leafText is the character data of an element, concatenated.
 func (t *xtree) leafText(e int32) string {
 	n := &t.nodes[e]
+	if !n.texts {
+		return ""
+	}
 	if n.nkid == 1 {
 		if c := &t.nodes[t.kids[n.kid0]]; c.space == textNode {
 			return t.str(c.name)
@@ -340,11 +348,10 @@ func (t *xtree) stepFor(space int32, local string, attr bool, index int) step {
 	if space <= 0 {
 		return s
 	}
-	p, uri := t.spaces[space-1], t.uris[space-1]
-	if preferredPrefix[uri] == p {
-		s.space = p
+	if t.pref[space-1] {
+		s.space = t.spaces[space-1]
 	} else {
-		s.uri = uri
+		s.uri = t.uris[space-1]
 	}
 	return s
 }
@@ -512,7 +519,7 @@ func (t *xtree) reset() {
 	clear(t.extra)
 	clear(t.uris)
 	clear(t.spaces)
-	t.extra, t.uris, t.spaces, t.ids, t.ns = t.extra[:0], t.uris[:0], t.spaces[:0], nil, nil
+	t.extra, t.uris, t.spaces, t.pref, t.ids, t.ns = t.extra[:0], t.uris[:0], t.spaces[:0], t.pref[:0], nil, nil
 	if cap(t.nodes) > xtreeMax {
 		t.nodes, t.attrs, t.kids, t.scratch = nil, nil, nil, nil
 	}
