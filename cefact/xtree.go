@@ -366,11 +366,20 @@ type xpart struct {
 // collect walks the tree and returns the parts that were not claimed.
 func (t *xtree) collect() []xpart {
 	var out []xpart
-	path := make([]step, 1, 16)
-	path[0] = t.stepFor(t.nodes[t.root].space, t.tag(t.root), false, 0)
+	// The path to the element walked, in plain values; with makes the
+	// steps of a reported part.
+	type xstep struct {
+		space int32
+		name  sref
+		index int
+	}
+	path := make([]xstep, 1, 16)
+	path[0] = xstep{t.nodes[t.root].space, t.nodes[t.root].name, 0}
 	with := func(s step) []step {
 		p := make([]step, len(path)+1)
-		copy(p, path)
+		for i, x := range path {
+			p[i] = t.stepFor(x.space, t.str(x.name), false, x.index)
+		}
 		p[len(path)] = s
 		return p
 	}
@@ -405,7 +414,7 @@ func (t *xtree) collect() []xpart {
 			if kn.nattr == 0 && !kn.elems && (kn.textClaimed || strings.TrimSpace(t.leafText(k)) == "") {
 				continue // nothing in it is unmapped
 			}
-			path = append(path, t.stepFor(kn.space, t.str(kn.name), false, index))
+			path = append(path, xstep{kn.space, kn.name, index})
 			walk(k)
 			path = path[:len(path)-1]
 		}
