@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -88,4 +89,22 @@ func TestPooledStateNotShared(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
+}
+
+// TestPooledStateBounded: after a large document, a pooled decode state
+// does not keep its large arrays.
+func TestPooledStateBounded(t *testing.T) {
+	big := []byte(spsHead + strings.Repeat(`<ram:X a="1">t&amp;</ram:X>`, 40000) + "</rsm:SPSCertificate>")
+	st := getDecodeState()
+	tr, err := parseDoc(st, string(big), nil, NSCertificate, "SPSCertificate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.nodes) < 80000 || len(tr.attrs) < 40000 || len(tr.extra) < 40000 {
+		t.Fatalf("tree has %d nodes, %d attributes, %d extra texts", len(tr.nodes), len(tr.attrs), len(tr.extra))
+	}
+	putDecodeState(st)
+	if c := cap(st.t.nodes) + cap(st.t.attrs) + cap(st.t.kids) + cap(st.t.extra) + cap(st.t.scratch); c != 0 {
+		t.Errorf("pooled state keeps %d slots", c)
+	}
 }

@@ -528,15 +528,22 @@ func (t *xtree) reset() {
 	clear(t.extra)
 	clear(t.uris)
 	clear(t.spaces)
-	t.extra, t.uris, t.spaces, t.pref, t.ids, t.ns = t.extra[:0], t.uris[:0], t.spaces[:0], t.pref[:0], nil, nil
-	if cap(t.nodes) > xtreeMax {
-		t.nodes, t.attrs, t.kids, t.scratch = nil, nil, nil, nil
-	}
-	t.nodes, t.attrs, t.kids, t.scratch = t.nodes[:0], t.attrs[:0], t.kids[:0], t.scratch[:0]
+	t.extra, t.uris, t.spaces, t.pref = bounded(t.extra), bounded(t.uris), bounded(t.spaces), bounded(t.pref)
+	t.ids, t.ns = nil, nil
+	t.nodes, t.attrs, t.kids, t.scratch = bounded(t.nodes), bounded(t.attrs), bounded(t.kids), bounded(t.scratch)
 }
 
-// xtreeMax bounds the nodes that a pooled tree keeps after a large document.
+// xtreeMax bounds the length of the slices that a pooled tree keeps after
+// a large document.
 const xtreeMax = 1 << 15
+
+// bounded empties s, dropping it when it grew beyond xtreeMax.
+func bounded[T any](s []T) []T {
+	if cap(s) > xtreeMax {
+		return nil
+	}
+	return s[:0]
+}
 
 // decodeState is what one Decode needs beyond its result: the tokenizer,
 // the tree, the namespace table, the lists of child elements the decoder
@@ -567,10 +574,7 @@ func putDecodeState(st *decodeState) {
 	st.t.reset()
 	st.ns.reset()
 	clear(st.texts)
-	if cap(st.lists) > xtreeMax {
-		st.lists, st.log = nil, nil
-	}
-	st.lists, st.log = st.lists[:0], st.log[:0]
+	st.lists, st.log = bounded(st.lists), bounded(st.log)
 	st.tk.Reset("", xmltok.Options{})
 	decodeStates.Put(st)
 }
