@@ -72,6 +72,11 @@ func run(ctx context.Context) error {
 		return err
 	}
 	path := filepath.Join(*dir, fmt.Sprintf("registry-%d.db", *n))
+	cpath := filepath.Join(*dir, fmt.Sprintf("registry-%d.compact.db", *n))
+	_, cstatErr := os.Stat(cpath)
+	if *compact && cstatErr == nil {
+		path = cpath // compacted before: the imported file is not needed
+	}
 	_, statErr := os.Stat(path)
 	reg, err := sqlite.Open(ctx, path, registry.Options{})
 	if err != nil {
@@ -93,10 +98,9 @@ func run(ctx context.Context) error {
 		}
 		fmt.Fprintf(os.Stderr, "imported %d certificates in %s\n", st.Certificates, time.Since(start).Round(time.Second))
 	}
-	if *compact {
+	if *compact && path != cpath {
 		reg.Close()
-		cpath := filepath.Join(*dir, fmt.Sprintf("registry-%d.compact.db", *n))
-		if _, err := os.Stat(cpath); os.IsNotExist(err) {
+		if os.IsNotExist(cstatErr) {
 			start := time.Now()
 			if err := sqlite.Compact(ctx, path, cpath); err != nil {
 				return err
