@@ -247,12 +247,20 @@ func leafHashes(es []store.Event, lo, hi uint64) ([][]byte, error) {
 	if uint64(len(es)) != hi-lo {
 		return nil, fmt.Errorf("log entries [%d, %d): %d found: %w", lo, hi, len(es), store.ErrNotFound)
 	}
+	// RFC 6962 leaf hashes (tlog.LeafHash) with one digest and one
+	// backing array for the block.
 	hs := make([][]byte, len(es))
+	buf := make([]byte, 0, 32*len(es))
+	h := sha256.New()
 	for j, e := range es {
 		if e.Seq != lo+uint64(j) {
 			return nil, fmt.Errorf("log entry %d: %w", lo+uint64(j), store.ErrNotFound)
 		}
-		hs[j] = tlog.LeafHash(e.Leaf)
+		h.Reset()
+		h.Write([]byte{0})
+		h.Write(e.Leaf)
+		buf = h.Sum(buf)
+		hs[j] = buf[len(buf)-32 : len(buf) : len(buf)]
 	}
 	return hs, nil
 }
@@ -284,17 +292,38 @@ func subtreeHash(hs [][]byte) []byte {
 	if len(hs) == 1 {
 		return bytes.Clone(hs[0])
 	}
-	level := make([][]byte, len(hs)/2)
+	for _, h := range hs {
+		if len(h) != 32 { // not a stored SHA-256 hash: hash it as it is
+			level := make([][]byte, len(hs))
+			copy(level, hs)
+			for len(level) > 1 {
+				for j := 0; j < len(level)/2; j++ {
+					level[j] = tlog.NodeHash(level[2*j], level[2*j+1])
+				}
+				level = level[:len(level)/2]
+			}
+			return level[0]
+		}
+	}
+	// RFC 6962 inner nodes (tlog.NodeHash), computed in place in one
+	// array of hashes.
+	level := make([][32]byte, len(hs)/2)
+	var in [65]byte
+	in[0] = 1
 	for j := range level {
-		level[j] = tlog.NodeHash(hs[2*j], hs[2*j+1])
+		copy(in[1:33], hs[2*j])
+		copy(in[33:], hs[2*j+1])
+		level[j] = sha256.Sum256(in[:])
 	}
 	for len(level) > 1 {
 		for j := 0; j < len(level)/2; j++ {
-			level[j] = tlog.NodeHash(level[2*j], level[2*j+1])
+			copy(in[1:33], level[2*j][:])
+			copy(in[33:], level[2*j+1][:])
+			level[j] = sha256.Sum256(in[:])
 		}
 		level = level[:len(level)/2]
 	}
-	return level[0]
+	return level[0][:]
 }
 
 // Root returns the root hash of the log at size (which must not exceed
