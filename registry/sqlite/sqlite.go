@@ -148,12 +148,12 @@ var bulkInserts = map[string]struct {
 	head string
 	cols int
 }{
-	"insCert":    {`INSERT INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated)`, 11},
-	"insVersion": {`INSERT INTO versions (number, version, digest, json, created)`, 5},
-	"insEvent":   {`INSERT INTO events (seq, number, leaf)`, 3},
+	"insCert":    {`INSERT OR FAIL INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated)`, 11},
+	"insVersion": {`INSERT OR FAIL INTO versions (number, version, digest, json, created)`, 5},
+	"insEvent":   {`INSERT OR FAIL INTO events (seq, number, leaf)`, 3},
 	"insTerm":    {`INSERT OR IGNORE INTO terms (kind, term, number)`, 3},
-	"insNode":    {`INSERT INTO nodes (id, hash)`, 2},
-	"insRequest": {`INSERT INTO requests (key, fingerprint, seq)`, 3},
+	"insNode":    {`INSERT OR FAIL INTO nodes (id, hash)`, 2},
+	"insRequest": {`INSERT OR FAIL INTO requests (key, fingerprint, seq)`, 3},
 }
 
 func bulkQueries() []query {
@@ -311,14 +311,14 @@ var readQueries = []query{
 }
 
 var writeQueries = []query{
-	{"insCert", `INSERT INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	{"insCert", `INSERT OR FAIL INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	{"updCert", `UPDATE certs SET version = ?, revision = ?, status = ?, reason = ?, body_id = ?, scheme = ?, valid_from = ?, valid_until = ?, products = ?, updated = ? WHERE number = ?`},
-	{"insVersion", `INSERT INTO versions (number, version, digest, json, created) VALUES (?, ?, ?, ?, ?)`},
-	{"insEvent", `INSERT INTO events (seq, number, leaf) VALUES (?, ?, ?)`},
+	{"insVersion", `INSERT OR FAIL INTO versions (number, version, digest, json, created) VALUES (?, ?, ?, ?, ?)`},
+	{"insEvent", `INSERT OR FAIL INTO events (seq, number, leaf) VALUES (?, ?, ?)`},
 	{"delTerm", `DELETE FROM terms WHERE kind = ? AND term = ? AND number = ?`},
 	{"insTerm", `INSERT OR IGNORE INTO terms (kind, term, number) VALUES (?, ?, ?)`},
-	{"insNode", `INSERT INTO nodes (id, hash) VALUES (?, ?)`},
-	{"insRequest", `INSERT INTO requests (key, fingerprint, seq) VALUES (?, ?, ?)`},
+	{"insNode", `INSERT OR FAIL INTO nodes (id, hash) VALUES (?, ?)`},
+	{"insRequest", `INSERT OR FAIL INTO requests (key, fingerprint, seq) VALUES (?, ?, ?)`},
 	{"putBody", `INSERT INTO bodies (id, status, json, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, json = excluded.json, updated = excluded.updated`},
 	{"putSeal", `INSERT INTO seal_certs (spki, body_id, not_before, not_after, der, added) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (spki) DO UPDATE SET not_before = excluded.not_before, not_after = excluded.not_after`},
 	{"setLogSize", `UPDATE log_head SET size = ? WHERE id = 1`},
