@@ -198,7 +198,7 @@ func (r *Registry) loadTree(ctx context.Context, rd store.Reader) (*tlog.Tree, e
 }
 
 func (b *batch) appendEvent(ev *Event) error {
-	leaf, err := json.Marshal(ev)
+	leaf, err := encodeLeaf(ev)
 	if err != nil {
 		return fmt.Errorf("registry: encode event: %w", err)
 	}
