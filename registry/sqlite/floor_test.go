@@ -83,6 +83,7 @@ func BenchmarkWriteFloor(b *testing.B) {
 	}{
 		{"synchronous=FULL", "", nil},
 		{"synchronous=OFF", "PRAGMA synchronous = OFF", nil},
+		{"wal_autocheckpoint=4000", "PRAGMA wal_autocheckpoint = 4000", nil},
 		{"versions-only", "", versionsOnly},
 		{"versions-only,synchronous=OFF", "PRAGMA synchronous = OFF", versionsOnly},
 	} {
