@@ -218,6 +218,15 @@ func isNormal(v reflect.Value) bool {
 		if v.Len() == 0 {
 			return false // an empty map becomes nil
 		}
+		if v.Type() == textType && v.CanInterface() {
+			// most maps: a plain range, without reflect's iterator
+			for k, val := range v.Interface().(Text) {
+				if val == "" || !isNFC(val) || !isNFC(k) {
+					return false
+				}
+			}
+			return true
+		}
 		iter := v.MapRange()
 		for iter.Next() {
 			val := iter.Value().String()
