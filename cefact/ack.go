@@ -67,40 +67,37 @@ func EncodeAcknowledgement(w io.Writer, a *Acknowledgement) error {
 // protections and tolerance of Decode; the leaves it cannot map are
 // returned and kept in the Extensions.
 func DecodeAcknowledgement(r io.Reader, opts *DecodeOptions) (*Acknowledgement, []Unmapped, error) {
-	maxBytes, maxDepth, maxElems := opts.limits()
+	maxBytes, _, _ := opts.limits()
 	src, err := readString(r, maxBytes)
 	if err != nil {
 		return nil, nil, err
 	}
 	st := getDecodeState()
 	defer putDecodeState(st)
-	t, err := parseString(src, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil, st)
+	t, err := parseDoc(st, src, opts, NSAcknowledgement, "SPSAcknowledgement")
 	if err != nil {
 		return nil, nil, err
 	}
-	if t.root.Tag != "SPSAcknowledgement" || t.uriOf(t.root.Space) != NSAcknowledgement {
-		return nil, nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSAcknowledgement", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSAcknowledgement)}
-	}
-	d := &decoder{t: t, cl: &st.cl, ptrs: &st.ptrs, c: &ecert.Certificate{}, texts: st.texts}
+	d := newDecoder(st, t)
 	a := &Acknowledgement{}
-	d.cl.take(t.root)
-	if doc := kid(t.root, "rsm", "SPSAcknowledgementDocument"); doc != nil {
-		d.cl.take(doc)
-		if tm, ok := d.dateTime(ram(doc, "IssueDateTime")); ok {
+	d.take(t.root)
+	if doc := d.kid(t.root, t.rsm, "SPSAcknowledgementDocument"); doc >= 0 {
+		d.take(doc)
+		if tm, ok := d.dateTime(d.rm(doc, "IssueDateTime")); ok {
 			a.Issued = tm
 		}
-		if s, ok := d.str(ram(doc, "StatusCode")); ok {
+		if s, ok := d.str(d.rm(doc, "StatusCode")); ok {
 			a.Status = s
 		}
-		a.Reason = d.textMulti(d.kids(doc, "ram", "ReasonInformation"), false)
-		for _, r := range d.kids(doc, "ram", "ReferenceSPSReferencedDocument") {
+		a.Reason = d.textMulti(d.rams(doc, "ReasonInformation"), false)
+		for _, r := range d.rams(doc, "ReferenceSPSReferencedDocument") {
 			a.References = append(a.References, d.reference(r))
 		}
 	}
 	var unmapped []Unmapped
-	for _, u := range t.collect(d.cl) {
+	for _, u := range t.collect() {
 		val := u.attr
-		if u.el != nil {
+		if u.el >= 0 {
 			val = t.fragment(u.el)
 		}
 		if a.Extensions == nil {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/beevik/etree"
 	"github.com/ecertkit/ecertkit/ecert"
 )
 
@@ -49,38 +48,54 @@ func Unmarshal(data []byte, opts *DecodeOptions) (*Document, error) {
 	return unmarshal(string(data), opts)
 }
 
+// parseDoc reads src into st's tree and checks that its root is the
+// element local in namespace uri.
+func parseDoc(st *decodeState, src string, opts *DecodeOptions, uri, local string) (*xtree, error) {
+	_, maxDepth, maxElems := opts.limits()
+	t := &st.t
+	if err := t.parse(&st.tk, src, parseOptions{maxDepth: maxDepth, maxElems: maxElems}); err != nil {
+		return nil, err
+	}
+	if rs := t.nodes[t.root].space; t.tag(t.root) != local || t.uri(rs) != uri {
+		return nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}%s", ErrNotSPS, t.uri(rs), t.tag(t.root), uri, local)}
+	}
+	return t, nil
+}
+
 // unmarshal decodes src, which is at most the maximum size.
 func unmarshal(src string, opts *DecodeOptions) (*Document, error) {
-	_, maxDepth, maxElems := opts.limits()
 	st := getDecodeState()
 	defer putDecodeState(st)
-	t, err := parseString(src, parseOptions{maxDepth: maxDepth, maxElems: maxElems}, nil, st)
+	t, err := parseDoc(st, src, opts, NSCertificate, "SPSCertificate")
 	if err != nil {
 		return nil, err
 	}
-	if t.root.Tag != "SPSCertificate" || t.uriOf(t.root.Space) != NSCertificate {
-		return nil, &DecodeError{Offset: -1, Err: fmt.Errorf("%w: root element is {%s}%s, want {%s}SPSCertificate", ErrNotSPS, t.uriOf(t.root.Space), t.root.Tag, NSCertificate)}
-	}
-	d := &decoder{t: t, cl: &st.cl, ptrs: &st.ptrs, c: &ecert.Certificate{}, texts: st.texts}
+	d := newDecoder(st, t)
 	d.certificate()
 	return d.finish(), nil
 }
 
+func newDecoder(st *decodeState, t *xtree) *decoder {
+	return &decoder{t: t, st: st, c: &ecert.Certificate{}, texts: st.texts, ram: t.ram}
+}
+
+// decoder maps a tree to the model. Elements are node indexes of the
+// tree; -1 stands for none (nil in the etree version the tests keep).
 type decoder struct {
-	t     *tree
-	cl    *claims
+	t     *xtree
+	st    *decodeState
 	c     *ecert.Certificate
+	ram   int32                  // the space of ram:
 	texts map[string]*ecert.Text // translation targets by model path
-	ptrs  *slab[*etree.Element]  // storage for lists of elements
-	notes []*etree.Element       // document-level notes not yet claimed
+	notes []int32                // document-level notes not yet claimed
 }
 
 func (d *decoder) finish() *Document {
 	doc := &Document{Certificate: d.c}
-	for _, u := range d.t.collect(d.cl) {
+	for _, u := range d.t.collect() {
 		key := ExtensionXMLPrefix + xpathString(u.path)
 		val := u.attr
-		if u.el != nil {
+		if u.el >= 0 {
 			val = d.t.fragment(u.el)
 		}
 		if d.c.Extensions == nil {
@@ -92,161 +107,204 @@ func (d *decoder) finish() *Document {
 	return doc
 }
 
+// Claims: the decoder marks the parts of the tree it mapped (an element,
+// its text, some of its attributes); collect reports the rest. A claim
+// can be undone with rollback to a mark: an element first claimed after
+// the mark loses its whole claim.
+
+func (d *decoder) claim(e int32, text bool, attrs uint8) {
+	if e < 0 {
+		return
+	}
+	n := &d.t.nodes[e]
+	if !n.claimed {
+		n.claimed = true
+		d.st.log = append(d.st.log, e)
+	}
+	n.attrClaims |= attrs
+	if text {
+		n.textClaimed = true
+	}
+}
+
+// take claims e (not its text) and the given attributes.
+func (d *decoder) take(e int32) { d.claim(e, false, 0) }
+
+// leaf claims e, its text and the given attributes.
+func (d *decoder) leaf(e int32, attrs uint8) { d.claim(e, true, attrs) }
+
+func (d *decoder) mark() int { return len(d.st.log) }
+
+func (d *decoder) rollback(m int) {
+	for _, e := range d.st.log[m:] {
+		n := &d.t.nodes[e]
+		n.claimed, n.textClaimed, n.attrClaims = false, false, 0
+	}
+	d.st.log = d.st.log[:m]
+}
+
 // kids returns the children of e named space:local, in a slice from the
 // decode's pooled storage.
-func (d *decoder) kids(e *etree.Element, space, local string) []*etree.Element {
-	if e == nil {
+func (d *decoder) kids(e, space int32, local string) []int32 {
+	if e < 0 {
 		return nil
 	}
-	n := 0
-	for _, c := range e.Child {
-		if k, ok := c.(*etree.Element); ok && k.Tag == local && k.Space == space {
-			n++
+	t := d.t
+	start := len(d.st.lists)
+	for _, k := range t.children(e) {
+		if c := &t.nodes[k]; c.space == space && t.str(c.name) == local {
+			d.st.lists = append(d.st.lists, k)
 		}
 	}
-	if n == 0 {
+	if len(d.st.lists) == start {
 		return nil
 	}
-	out := d.ptrs.many(n)
-	for _, c := range e.Child {
-		if k, ok := c.(*etree.Element); ok && k.Tag == local && k.Space == space {
-			out = append(out, k)
-		}
-	}
-	return out
+	return d.st.lists[start:len(d.st.lists):len(d.st.lists)]
 }
 
-func kid(e *etree.Element, space, local string) *etree.Element {
-	if e == nil {
-		return nil
-	}
-	for _, c := range e.Child {
-		if k, ok := c.(*etree.Element); ok && k.Tag == local && k.Space == space {
-			return k
-		}
-	}
-	return nil
+func (d *decoder) rams(e int32, local string) []int32 { return d.kids(e, d.ram, local) }
+
+func (d *decoder) kid(e, space int32, local string) int32 { return d.t.kid(e, space, local) }
+
+func (d *decoder) rm(e int32, local string) int32 { return d.t.kid(e, d.ram, local) }
+
+func (d *decoder) is(e, space int32, local string) bool {
+	n := &d.t.nodes[e]
+	return n.space == space && d.t.str(n.name) == local
 }
 
-func ram(e *etree.Element, local string) *etree.Element { return kid(e, "ram", local) }
+func (d *decoder) hasElems(e int32) bool { return d.t.nodes[e].elems }
+
+func (d *decoder) text(e int32) string { return d.t.leafText(e) }
 
 // str claims a leaf with no attributes and returns its text.
-func (d *decoder) str(e *etree.Element) (string, bool) {
-	if e == nil || hasChildElements(e) {
+func (d *decoder) str(e int32) (string, bool) {
+	if e < 0 || d.hasElems(e) {
 		return "", false
 	}
-	d.cl.leaf(e)
-	return leafText(e), true
+	d.leaf(e, 0)
+	return d.text(e), true
 }
 
 // strIf claims a leaf whose text is want.
-func (d *decoder) strIf(e *etree.Element, want string) bool {
-	if e == nil || hasChildElements(e) || leafText(e) != want {
+func (d *decoder) strIf(e int32, want string) bool {
+	if e < 0 || d.hasElems(e) || d.text(e) != want {
 		return false
 	}
-	d.cl.leaf(e)
+	d.leaf(e, 0)
 	return true
 }
 
-// langAttr is the claimed attribute list of a text with a language (shared:
-// claims never append to a list in place).
-var langAttr = []string{"languageID"}
+// strIfPeek reports whether e is a leaf with text want, claiming nothing.
+func (d *decoder) strIfPeek(e int32, want string) bool {
+	return e >= 0 && !d.hasElems(e) && d.text(e) == want
+}
 
-// unitCodeAttr is the claimed attribute list of a measure with a unit.
-var unitCodeAttr = []string{"unitCode"}
+func (d *decoder) hasLang(e int32) bool { return d.t.attr(e, "languageID") != nil }
 
-func langOf(e *etree.Element) (lang string, attrs []string) {
-	if a := e.SelectAttr("languageID"); a != nil {
-		return a.Value, langAttr
+func (d *decoder) langOf(e int32) (lang string, attrs uint8) {
+	if a := d.t.attr(e, "languageID"); a != nil {
+		return d.t.str(a.value), claimLang
 	}
-	return "", nil
+	return "", 0
 }
 
 // textMulti claims the text elements es (one per language) and returns
 // them as a Text. A second element in the same language is left unmapped.
 // When required, one empty element without language is an empty Text (the
 // encoder writes it for an empty Text).
-func (d *decoder) textMulti(es []*etree.Element, required bool) ecert.Text {
-	if required && len(es) == 1 && es[0].SelectAttr("languageID") == nil && !hasChildElements(es[0]) && leafText(es[0]) == "" {
-		d.cl.leaf(es[0])
+func (d *decoder) textMulti(es []int32, required bool) ecert.Text {
+	if required && len(es) == 1 && !d.hasLang(es[0]) && !d.hasElems(es[0]) && d.text(es[0]) == "" {
+		d.leaf(es[0], 0)
 		return nil
 	}
 	var t ecert.Text
 	for _, e := range es {
-		if hasChildElements(e) {
+		if d.hasElems(e) {
 			continue
 		}
-		l, attrs := langOf(e)
+		l, attrs := d.langOf(e)
 		if _, dup := t[l]; dup {
 			continue
 		}
 		if t == nil {
 			t = ecert.Text{}
 		}
-		t[l] = leafText(e)
-		d.cl.leaf(e, attrs...)
+		t[l] = d.text(e)
+		d.leaf(e, attrs)
 	}
 	return t
 }
 
 // textSingle is textMulti for a slot that holds one element, with the
 // other languages in translation notes for path.
-func (d *decoder) textSingle(e *etree.Element, path string, required bool, dst *ecert.Text) {
-	if e == nil {
+func (d *decoder) textSingle(e int32, path string, required bool, dst *ecert.Text) {
+	if e < 0 {
 		return
 	}
-	*dst = d.textMulti([]*etree.Element{e}, required)
+	one := [1]int32{e}
+	*dst = d.textMulti(one[:], required)
 	d.texts[path] = dst
 }
 
 // dateTime claims a udt:DateTimeType element holding a DateTimeString in
 // the RFC 3339 form the encoder writes.
-func (d *decoder) dateTime(e *etree.Element) (time.Time, bool) {
-	if e == nil {
+func (d *decoder) dateTime(e int32) (time.Time, bool) {
+	if e < 0 {
 		return time.Time{}, false
 	}
-	var buf [2]*etree.Element
-	ks, n := childElements(buf[:0], e)
-	if n != 1 || ks[0].Space != "udt" || ks[0].Tag != "DateTimeString" || hasChildElements(ks[0]) {
+	t := d.t
+	var s int32 = -1
+	n := 0
+	for _, k := range t.children(e) {
+		if t.isElem(k) {
+			if n == 0 {
+				s = k
+			}
+			n++
+		}
+	}
+	if n != 1 || !d.is(s, t.udt, "DateTimeString") || d.hasElems(s) {
 		return time.Time{}, false
 	}
-	s := leafText(ks[0])
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil || !timeIs(t, s) || t.IsZero() {
+	v := d.text(s)
+	tm, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil || !timeIs(tm, v) || tm.IsZero() {
 		return time.Time{}, false
 	}
-	d.cl.take(e)
-	d.cl.leaf(ks[0])
-	return t, true
+	d.take(e)
+	d.leaf(s, 0)
+	return tm, true
 }
 
 func (d *decoder) certificate() {
 	c := d.c
-	root := d.t.root
-	d.cl.take(root)
-	doc := kid(root, "rsm", "SPSExchangedDocument")
-	cons := kid(root, "rsm", "SPSConsignment")
-	if doc != nil {
-		d.cl.take(doc)
-		if s, ok := d.str(ram(doc, "ID")); ok {
+	t := d.t
+	root := t.root
+	d.take(root)
+	doc := d.kid(root, t.rsm, "SPSExchangedDocument")
+	cons := d.kid(root, t.rsm, "SPSConsignment")
+	if doc >= 0 {
+		d.take(doc)
+		if s, ok := d.str(d.rm(doc, "ID")); ok {
 			c.Number = s
 		}
-		c.Title = d.textMulti(d.kids(doc, "ram", "Name"), false)
-		c.Scope = d.textMulti(d.kids(doc, "ram", "Description"), false)
-		if s, ok := d.str(ram(doc, "TypeCode")); ok {
+		c.Title = d.textMulti(d.rams(doc, "Name"), false)
+		c.Scope = d.textMulti(d.rams(doc, "Description"), false)
+		if s, ok := d.str(d.rm(doc, "TypeCode")); ok {
 			c.Scheme = schemeFor(s)
 		}
-		if e := ram(doc, "StatusCode"); e != nil && !hasChildElements(e) {
-			if st, ok := codeStatus[leafText(e)]; ok {
-				d.cl.leaf(e)
+		if e := d.rm(doc, "StatusCode"); e >= 0 && !d.hasElems(e) {
+			if st, ok := codeStatus[d.text(e)]; ok {
+				d.leaf(e, 0)
 				c.Status = st
 			}
 		}
-		if t, ok := d.dateTime(ram(doc, "IssueDateTime")); ok {
-			c.IssueDate = t
+		if tm, ok := d.dateTime(d.rm(doc, "IssueDateTime")); ok {
+			c.IssueDate = tm
 		}
-		if is := ram(doc, "IssuerSPSParty"); is != nil {
-			d.cl.take(is)
+		if is := d.rm(doc, "IssuerSPSParty"); is >= 0 {
+			d.take(is)
 			var p ecert.Party
 			d.party(is, &p, "issuingBody")
 			c.IssuingBody = ecert.Body{ID: p.ID, Name: p.Name, Address: p.Address}
@@ -254,11 +312,11 @@ func (d *decoder) certificate() {
 				c.IssuingBody.Country = p.Address.Country
 			}
 		}
-		d.notes = d.kids(doc, "ram", "IncludedSPSNote")
-		for _, r := range d.kids(doc, "ram", "ReferenceSPSReferencedDocument") {
+		d.notes = d.rams(doc, "IncludedSPSNote")
+		for _, r := range d.rams(doc, "ReferenceSPSReferencedDocument") {
 			d.c.References = append(d.c.References, d.reference(r))
 		}
-		if a := ram(doc, "SignatorySPSAuthentication"); a != nil {
+		if a := d.rm(doc, "SignatorySPSAuthentication"); a >= 0 {
 			d.signatory(a)
 		}
 	}
@@ -267,20 +325,20 @@ func (d *decoder) certificate() {
 	d.translations()
 }
 
-func (d *decoder) reference(r *etree.Element) ecert.Reference {
+func (d *decoder) reference(r int32) ecert.Reference {
 	var ref ecert.Reference
-	d.cl.take(r)
-	if t, ok := d.dateTime(ram(r, "IssueDateTime")); ok {
+	d.take(r)
+	if t, ok := d.dateTime(d.rm(r, "IssueDateTime")); ok {
 		ref.Issued = t
 	}
-	if e := ram(r, "Information"); e != nil && !hasChildElements(e) && e.SelectAttr("languageID") == nil && leafText(e) != "" && !isDigits(leafText(e)) {
+	if e := d.rm(r, "Information"); e >= 0 && !d.hasElems(e) && !d.hasLang(e) && d.text(e) != "" && !isDigits(d.text(e)) {
 		ref.Type, _ = d.str(e)
-	} else if e := ram(r, "TypeCode"); e != nil && isDigits(leafText(e)) {
+	} else if e := d.rm(r, "TypeCode"); e >= 0 && isDigits(d.text(e)) {
 		if s, ok := d.str(e); ok {
 			ref.Type = s
 		}
 	}
-	if e := ram(r, "ID"); e != nil && leafText(e) != "" {
+	if e := d.rm(r, "ID"); e >= 0 && d.text(e) != "" {
 		if s, ok := d.str(e); ok {
 			ref.ID = s
 		}
@@ -288,59 +346,59 @@ func (d *decoder) reference(r *etree.Element) ecert.Reference {
 	return ref
 }
 
-func (d *decoder) signatory(a *etree.Element) {
+func (d *decoder) signatory(a int32) {
 	c := d.c
-	d.cl.take(a)
+	d.take(a)
 	var s *ecert.Signatory
-	if pp := ram(a, "ProviderSPSParty"); pp != nil {
-		if person := ram(pp, "SpecifiedSPSPerson"); person != nil {
+	if pp := d.rm(a, "ProviderSPSParty"); pp >= 0 {
+		if person := d.rm(pp, "SpecifiedSPSPerson"); person >= 0 {
 			s = &ecert.Signatory{}
-			d.cl.take(pp)
-			d.cl.take(person)
-			d.textSingle(ram(person, "Name"), "signatory.name", true, &s.Name)
-			if q := ram(person, "AttainedSPSQualification"); q != nil {
-				d.cl.take(q)
-				s.Role = d.textMulti(d.kids(q, "ram", "Name"), false)
+			d.take(pp)
+			d.take(person)
+			d.textSingle(d.rm(person, "Name"), "signatory.name", true, &s.Name)
+			if q := d.rm(person, "AttainedSPSQualification"); q >= 0 {
+				d.take(q)
+				s.Role = d.textMulti(d.rams(q, "Name"), false)
 			}
 		}
 	}
-	if loc := ram(a, "IssueSPSLocation"); loc != nil {
-		m := d.cl.mark()
-		d.cl.take(loc)
-		place := d.textMulti(d.kids(loc, "ram", "Name"), true)
+	if loc := d.rm(a, "IssueSPSLocation"); loc >= 0 {
+		m := d.mark()
+		d.take(loc)
+		place := d.textMulti(d.rams(loc, "Name"), true)
 		switch {
 		case s != nil:
 			s.Place = place
 		case len(place) > 0:
-			d.cl.rollback(m)
+			d.rollback(m)
 		}
 	}
 	if s != nil {
 		c.Signatory = s
-		for _, e := range d.kids(a, "ram", "ActualDateTime") {
+		for _, e := range d.rams(a, "ActualDateTime") {
 			if c.IssueDate.IsZero() {
 				break
 			}
-			m := d.cl.mark()
+			m := d.mark()
 			if t, ok := d.dateTime(e); ok && sameTimeText(t, c.IssueDate) {
 				break
 			}
-			d.cl.rollback(m)
+			d.rollback(m)
 		}
 	}
-	for _, cl := range d.kids(a, "ram", "IncludedSPSClause") {
-		id := ram(cl, "ID")
-		if id == nil || id.SelectAttrValue("schemeID", "") != standardID || hasChildElements(id) {
+	for _, cl := range d.rams(a, "IncludedSPSClause") {
+		id := d.rm(cl, "ID")
+		if id < 0 || d.t.attrValue(id, "schemeID", "") != standardID || d.hasElems(id) {
 			continue
 		}
-		st := ecert.Standard{Code: leafText(id), Edition: id.SelectAttrValue("schemeVersionID", "")}
-		d.cl.take(cl)
-		attrs := []string{"schemeID"}
-		if id.SelectAttr("schemeVersionID") != nil {
-			attrs = append(attrs, "schemeVersionID")
+		st := ecert.Standard{Code: d.text(id), Edition: d.t.attrValue(id, "schemeVersionID", "")}
+		d.take(cl)
+		attrs := claimScheme
+		if d.t.attr(id, "schemeVersionID") != nil {
+			attrs |= claimSchemeVersion
 		}
-		d.cl.leaf(id, attrs...)
-		st.Title = d.textMulti(d.kids(cl, "ram", "Content"), false)
+		d.leaf(id, attrs)
+		st.Title = d.textMulti(d.rams(cl, "Content"), false)
 		c.Standards = append(c.Standards, st)
 	}
 }
@@ -369,62 +427,64 @@ var textSubjects = func() map[string]string {
 }()
 
 // party reads an SPSPartyType element (already claimed) into p.
-func (d *decoder) party(e *etree.Element, p *ecert.Party, path string) {
-	if s, ok := d.str(ram(e, "ID")); ok {
+func (d *decoder) party(e int32, p *ecert.Party, path string) {
+	if s, ok := d.str(d.rm(e, "ID")); ok {
 		p.ID = s
 	}
 	keys, ok := partyPaths[path]
 	if !ok {
 		keys = [3]string{path + ".name", path + ".address.street", path + ".address.city"}
 	}
-	d.textSingle(ram(e, "Name"), keys[0], false, &p.Name)
-	ad := ram(e, "SpecifiedSPSAddress")
-	if ad == nil {
+	d.textSingle(d.rm(e, "Name"), keys[0], false, &p.Name)
+	ad := d.rm(e, "SpecifiedSPSAddress")
+	if ad < 0 {
 		return
 	}
-	d.cl.take(ad)
+	d.take(ad)
 	a := &ecert.Address{}
 	p.Address = a
-	if s, ok := d.str(ram(ad, "PostcodeCode")); ok {
+	if s, ok := d.str(d.rm(ad, "PostcodeCode")); ok {
 		a.Postcode = s
 	}
-	var lines []*etree.Element
+	var buf [5]int32
+	lines := buf[:0]
 	for _, t := range lineTags {
-		if l := ram(ad, t); l != nil {
+		if l := d.rm(ad, t); l >= 0 {
 			lines = append(lines, l)
 		}
 	}
 	a.Street = d.textMulti(lines, false)
 	d.texts[keys[1]] = &a.Street
-	d.textSingle(ram(ad, "CityName"), keys[2], false, &a.City)
-	if s, ok := d.str(ram(ad, "CountryID")); ok {
+	d.textSingle(d.rm(ad, "CityName"), keys[2], false, &a.City)
+	if s, ok := d.str(d.rm(ad, "CountryID")); ok {
 		a.Country = s
 	}
-	if s, ok := d.str(ram(ad, "CountrySubDivisionID")); ok {
+	if s, ok := d.str(d.rm(ad, "CountrySubDivisionID")); ok {
 		a.Subdivision = s
 	}
 }
 
 // note is a parsed IncludedSPSNote: its subject and content elements.
 type note struct {
-	el       *etree.Element
+	el       int32
 	subject  string
-	contents []*etree.Element
+	contents []int32
 }
 
-func (d *decoder) parseNote(n *etree.Element) (note, bool) {
+func (d *decoder) parseNote(n int32) (note, bool) {
 	var out note
 	out.el = n
 	contents := 0
-	for _, c := range n.Child {
-		k, ok := c.(*etree.Element)
-		if !ok {
+	t := d.t
+	for _, k := range t.children(n) {
+		kn := &t.nodes[k]
+		if kn.space == textNode {
 			continue
 		}
 		switch {
-		case k.Space == "ram" && k.Tag == "Subject" && out.subject == "" && !hasChildElements(k):
-			out.subject = leafText(k)
-		case k.Space == "ram" && k.Tag == "Content":
+		case kn.space == d.ram && t.str(kn.name) == "Subject" && out.subject == "" && !kn.elems:
+			out.subject = t.leafText(k)
+		case kn.space == d.ram && t.str(kn.name) == "Content":
 			contents++
 		default:
 			return note{}, false
@@ -433,19 +493,19 @@ func (d *decoder) parseNote(n *etree.Element) (note, bool) {
 	if out.subject == "" || contents == 0 {
 		return note{}, false
 	}
-	out.contents = d.kids(n, "ram", "Content")
+	out.contents = d.rams(n, "Content")
 	return out, true
 }
 
 // claimNote claims the note and returns its content as Text; ok is false
 // (and nothing is claimed) when a language repeats.
 func (d *decoder) claimNote(n note) (ecert.Text, bool) {
-	m := d.cl.mark()
-	d.cl.take(n.el)
-	d.cl.leaf(ram(n.el, "Subject"))
+	m := d.mark()
+	d.take(n.el)
+	d.leaf(d.rm(n.el, "Subject"), 0)
 	t := d.textMulti(n.contents, false)
 	if len(t) != len(n.contents) {
-		d.cl.rollback(m)
+		d.rollback(m)
 		return nil, false
 	}
 	return t, true
@@ -453,24 +513,31 @@ func (d *decoder) claimNote(n note) (ecert.Text, bool) {
 
 // noteValue claims a note with one content without language.
 func (d *decoder) noteValue(n note) (string, bool) {
-	if len(n.contents) != 1 || n.contents[0].SelectAttr("languageID") != nil {
+	if len(n.contents) != 1 || d.hasLang(n.contents[0]) {
 		return "", false
 	}
-	t, ok := d.claimNote(n)
-	return t[""], ok
+	// textMulti without the map: one content, no language.
+	e := n.contents[0]
+	if d.hasElems(e) {
+		return "", false
+	}
+	d.take(n.el)
+	d.leaf(d.rm(n.el, "Subject"), 0)
+	d.leaf(e, 0)
+	return d.text(e), true
 }
 
 func (d *decoder) docNotes() {
 	c := d.c
-	seen := map[string]bool{}
+	var seen subjects
 	rest := d.notes[:0] // filtered in place: d.notes is the decoder's own list
 	for _, ne := range d.notes {
 		n, ok := d.parseNote(ne)
-		if !ok || seen[n.subject] {
+		if !ok || seen.has(n.subject) {
 			rest = append(rest, ne)
 			continue
 		}
-		m := d.cl.mark()
+		m := d.mark()
 		done := true
 		switch s := n.subject; {
 		case s == subjScheme:
@@ -526,27 +593,64 @@ func (d *decoder) docNotes() {
 			done = false
 		}
 		if !done {
-			d.cl.rollback(m)
+			d.rollback(m)
 			rest = append(rest, ne)
 			continue
 		}
-		seen[n.subject] = true
+		seen.add(n.subject)
 	}
 	d.notes = rest
+}
+
+// subjects is a set of note subjects, on the stack while it is small.
+type subjects struct {
+	buf  [16]string
+	list []string
+	m    map[string]bool
+}
+
+func (s *subjects) has(v string) bool {
+	if s.m != nil {
+		return s.m[v]
+	}
+	for _, x := range s.list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *subjects) add(v string) {
+	switch {
+	case s.m != nil:
+		s.m[v] = true
+	case len(s.list) < len(s.buf):
+		if s.list == nil {
+			s.list = s.buf[:0]
+		}
+		s.list = append(s.list, v)
+	default:
+		s.m = make(map[string]bool, 2*len(s.buf))
+		for _, x := range s.list {
+			s.m[x] = true
+		}
+		s.m[v] = true
+	}
 }
 
 // consignmentNotes handles the notes that belong to the consignment.
 func (d *decoder) consignmentNotes(none bool) {
 	c := d.c
-	seen := map[string]bool{}
+	var seen subjects
 	rest := d.notes[:0] // filtered in place: d.notes is the decoder's own list
 	for _, ne := range d.notes {
 		n, ok := d.parseNote(ne)
-		if !ok || seen[n.subject] {
+		if !ok || seen.has(n.subject) {
 			rest = append(rest, ne)
 			continue
 		}
-		m := d.cl.mark()
+		m := d.mark()
 		done := false
 		switch {
 		case n.subject == subjConsignment && none:
@@ -559,18 +663,18 @@ func (d *decoder) consignmentNotes(none bool) {
 			c.Consignment.AdditionalDeclarations, done = d.claimNote(n)
 		}
 		if !done {
-			d.cl.rollback(m)
+			d.rollback(m)
 			rest = append(rest, ne)
 			continue
 		}
-		seen[n.subject] = true
+		seen.add(n.subject)
 	}
 	d.notes = rest
 }
 
 func (d *decoder) hasNoneNote() bool {
 	for _, ne := range d.notes {
-		if n, ok := d.parseNote(ne); ok && n.subject == subjConsignment && len(n.contents) == 1 && leafText(n.contents[0]) == consignmentNone {
+		if n, ok := d.parseNote(ne); ok && n.subject == subjConsignment && len(n.contents) == 1 && d.text(n.contents[0]) == consignmentNone {
 			return true
 		}
 	}
@@ -592,13 +696,13 @@ func (d *decoder) translations() {
 		// dst, none twice in the note, and no child elements.
 		fine := true
 		for i, ct := range n.contents {
-			l, _ := langOf(ct)
-			if _, dup := (*dst)[l]; dup || hasChildElements(ct) {
+			l, _ := d.langOf(ct)
+			if _, dup := (*dst)[l]; dup || d.hasElems(ct) {
 				fine = false
 				break
 			}
 			for _, prev := range n.contents[:i] {
-				if pl, _ := langOf(prev); pl == l {
+				if pl, _ := d.langOf(prev); pl == l {
 					fine = false
 				}
 			}
@@ -607,22 +711,22 @@ func (d *decoder) translations() {
 			continue
 		}
 		for _, ct := range n.contents {
-			l, attrs := langOf(ct)
-			(*dst)[l] = leafText(ct)
-			d.cl.leaf(ct, attrs...)
+			l, attrs := d.langOf(ct)
+			(*dst)[l] = d.text(ct)
+			d.leaf(ct, attrs)
 		}
-		d.cl.take(n.el)
-		d.cl.leaf(ram(n.el, "Subject"))
+		d.take(n.el)
+		d.leaf(d.rm(n.el, "Subject"), 0)
 	}
 }
 
-func (d *decoder) consignment(cs *etree.Element) {
+func (d *decoder) consignment(cs int32) {
 	c := d.c
-	if cs == nil {
+	if cs < 0 {
 		d.consignmentNotes(false)
 		return
 	}
-	d.cl.take(cs)
+	d.take(cs)
 	none := d.hasNoneNote()
 	var con *ecert.Consignment
 	if !none {
@@ -630,59 +734,59 @@ func (d *decoder) consignment(cs *etree.Element) {
 		c.Consignment = con
 	}
 	// The certificate's parties.
-	ex := ram(cs, "ExportSPSCountry")
-	if ex != nil {
-		d.cl.take(ex)
-		for _, sub := range d.kids(ex, "ram", "SubordinateSPSCountrySubDivision") {
-			if !d.strIfPeek(ram(sub, "ID"), partiesID) {
+	ex := d.rm(cs, "ExportSPSCountry")
+	if ex >= 0 {
+		d.take(ex)
+		for _, sub := range d.rams(ex, "SubordinateSPSCountrySubDivision") {
+			if !d.strIfPeek(d.rm(sub, "ID"), partiesID) {
 				continue
 			}
-			d.cl.take(sub)
-			d.strIf(ram(sub, "ID"), partiesID)
-			d.strIf(ram(sub, "Name"), partiesName)
+			d.take(sub)
+			d.strIf(d.rm(sub, "ID"), partiesID)
+			d.strIf(d.rm(sub, "Name"), partiesName)
 			d.parties(sub)
 			break
 		}
 	}
 	if con != nil {
-		if e := ram(cs, "ConsignorSPSParty"); e != nil {
-			d.cl.take(e)
+		if e := d.rm(cs, "ConsignorSPSParty"); e >= 0 {
+			d.take(e)
 			d.party(e, &con.Consignor, "consignment.consignor")
 		}
-		if e := ram(cs, "ConsigneeSPSParty"); e != nil {
-			d.cl.take(e)
+		if e := d.rm(cs, "ConsigneeSPSParty"); e >= 0 {
+			d.take(e)
 			d.party(e, &con.Consignee, "consignment.consignee")
 		}
-		if ex != nil {
-			if s, ok := d.str(ram(ex, "ID")); ok {
+		if ex >= 0 {
+			if s, ok := d.str(d.rm(ex, "ID")); ok {
 				con.ExportCountry = s
 			}
 		}
-		if im := ram(cs, "ImportSPSCountry"); im != nil {
-			d.cl.take(im)
-			if s, ok := d.str(ram(im, "ID")); ok {
+		if im := d.rm(cs, "ImportSPSCountry"); im >= 0 {
+			d.take(im)
+			if s, ok := d.str(d.rm(im, "ID")); ok {
 				con.ImportCountry = s
 			}
 		}
-		if ub := ram(cs, "UnloadingBaseportSPSLocation"); ub != nil {
-			d.cl.take(ub)
-			con.EntryPoint = d.textMulti(d.kids(ub, "ram", "Name"), false)
+		if ub := d.rm(cs, "UnloadingBaseportSPSLocation"); ub >= 0 {
+			d.take(ub)
+			con.EntryPoint = d.textMulti(d.rams(ub, "Name"), false)
 		}
-		for _, m := range d.kids(cs, "ram", "MainCarriageSPSTransportMovement") {
-			mode := ram(m, "ModeCode")
-			if mode == nil || hasChildElements(mode) {
+		for _, m := range d.rams(cs, "MainCarriageSPSTransportMovement") {
+			mode := d.rm(m, "ModeCode")
+			if mode < 0 || d.hasElems(mode) {
 				continue
 			}
 			var t ecert.Transport
-			d.cl.take(m)
+			d.take(m)
 			t.Mode, _ = d.str(mode)
-			if e := ram(m, "ID"); e != nil && leafText(e) != "" {
+			if e := d.rm(m, "ID"); e >= 0 && d.text(e) != "" {
 				t.ID, _ = d.str(e)
 			}
-			if um := ram(m, "UsedSPSTransportMeans"); um != nil {
-				if n := ram(um, "Name"); n != nil && leafText(n) != "" {
+			if um := d.rm(m, "UsedSPSTransportMeans"); um >= 0 {
+				if n := d.rm(um, "Name"); n >= 0 && d.text(n) != "" {
 					if s, ok := d.str(n); ok {
-						d.cl.take(um)
+						d.take(um)
 						t.Means = s
 					}
 				}
@@ -691,27 +795,27 @@ func (d *decoder) consignment(cs *etree.Element) {
 		}
 	} else {
 		// Placeholders of a certificate without consignment.
-		for _, tag := range []string{"ConsignorSPSParty", "ConsigneeSPSParty"} {
-			if e := ram(cs, tag); e != nil && !hasChildElements(e) && strings.TrimSpace(leafText(e)) == "" {
-				d.cl.take(e)
+		for _, tag := range [...]string{"ConsignorSPSParty", "ConsigneeSPSParty"} {
+			if e := d.rm(cs, tag); e >= 0 && !d.hasElems(e) && strings.TrimSpace(d.text(e)) == "" {
+				d.take(e)
 			}
 		}
 		pc := placeholderCountry(c)
-		if ex != nil {
-			d.strIf(ram(ex, "ID"), pc)
+		if ex >= 0 {
+			d.strIf(d.rm(ex, "ID"), pc)
 		}
-		if im := ram(cs, "ImportSPSCountry"); im != nil {
-			if d.strIf(ram(im, "ID"), pc) {
-				d.cl.take(im)
+		if im := d.rm(cs, "ImportSPSCountry"); im >= 0 {
+			if d.strIf(d.rm(im, "ID"), pc) {
+				d.take(im)
 			}
 		}
 	}
 	// The encoder writes an ExaminationSPSEvent with an empty location name.
-	if ev := ram(cs, "ExaminationSPSEvent"); ev != nil {
-		if loc := ram(ev, "OccurrenceSPSLocation"); loc != nil {
-			d.cl.take(ev)
-			d.cl.take(loc)
-			for _, n := range d.kids(loc, "ram", "Name") {
+	if ev := d.rm(cs, "ExaminationSPSEvent"); ev >= 0 {
+		if loc := d.rm(ev, "OccurrenceSPSLocation"); loc >= 0 {
+			d.take(ev)
+			d.take(loc)
+			for _, n := range d.rams(loc, "Name") {
 				if d.strIf(n, "") {
 					break
 				}
@@ -719,25 +823,20 @@ func (d *decoder) consignment(cs *etree.Element) {
 		}
 	}
 	d.consignmentNotes(none)
-	d.lineItems(ram(cs, "IncludedSPSConsignmentItem"), con)
+	d.lineItems(d.rm(cs, "IncludedSPSConsignmentItem"), con)
 }
 
-// strIfPeek reports whether e is a leaf with text want, claiming nothing.
-func (d *decoder) strIfPeek(e *etree.Element, want string) bool {
-	return e != nil && !hasChildElements(e) && leafText(e) == want
-}
-
-func (d *decoder) parties(sub *etree.Element) {
+func (d *decoder) parties(sub int32) {
 	c := d.c
 	var haveHolder bool
-	for _, pe := range d.kids(sub, "ram", "ActivityAuthorizedSPSParty") {
-		role := ram(pe, "RoleCode")
-		if role == nil || hasChildElements(role) {
+	for _, pe := range d.rams(sub, "ActivityAuthorizedSPSParty") {
+		role := d.rm(pe, "RoleCode")
+		if role < 0 || d.hasElems(role) {
 			continue
 		}
 		var p *ecert.Party
 		var path string
-		switch leafText(role) {
+		switch d.text(role) {
 		case roleHolder:
 			if haveHolder {
 				continue
@@ -761,42 +860,42 @@ func (d *decoder) parties(sub *etree.Element) {
 		default:
 			continue
 		}
-		d.cl.take(pe)
-		d.cl.leaf(role)
+		d.take(pe)
+		d.leaf(role, 0)
 		d.party(pe, p, path)
 	}
 	// Factories, now that the slice no longer grows.
 	i := 0
-	for _, pe := range d.kids(sub, "ram", "ActivityAuthorizedSPSParty") {
-		role := ram(pe, "RoleCode")
-		if role == nil || hasChildElements(role) || leafText(role) != roleFactory {
+	for _, pe := range d.rams(sub, "ActivityAuthorizedSPSParty") {
+		role := d.rm(pe, "RoleCode")
+		if role < 0 || d.hasElems(role) || d.text(role) != roleFactory {
 			continue
 		}
-		d.cl.take(pe)
-		d.cl.leaf(role)
+		d.take(pe)
+		d.leaf(role, 0)
 		d.party(pe, &c.Factories[i], "factories["+strconv.Itoa(i)+"]")
 		i++
 	}
 }
 
-func (d *decoder) lineItems(ci *etree.Element, con *ecert.Consignment) {
+func (d *decoder) lineItems(ci int32, con *ecert.Consignment) {
 	c := d.c
-	if ci == nil {
+	if ci < 0 {
 		return
 	}
-	d.cl.take(ci)
-	lis := d.kids(ci, "ram", "IncludedSPSTradeLineItem")
+	d.take(ci)
+	lis := d.rams(ci, "IncludedSPSTradeLineItem")
 	seq := 0
-	var placeholder *etree.Element
+	var placeholder int32 = -1
 	for _, li := range lis {
-		if isPlaceholderItem(li) {
-			if placeholder == nil {
+		if d.isPlaceholderItem(li) {
+			if placeholder < 0 {
 				placeholder = li
 			}
 			continue
 		}
 		isProduct := false
-		for _, n := range d.kids(li, "ram", "AdditionalInformationSPSNote") {
+		for _, n := range d.rams(li, "AdditionalInformationSPSNote") {
 			if pn, ok := d.parseNote(n); ok && pn.subject == subjProduct {
 				isProduct = true
 				break
@@ -805,72 +904,72 @@ func (d *decoder) lineItems(ci *etree.Element, con *ecert.Consignment) {
 		switch {
 		case isProduct:
 			seq++
-			d.cl.take(li)
+			d.take(li)
 			d.sequence(li, seq)
 			c.Products = append(c.Products, d.product(li))
 		case con != nil:
 			seq++
-			d.cl.take(li)
+			d.take(li)
 			d.sequence(li, seq)
 			con.Items = append(con.Items, d.item(li))
 		}
 	}
 	// The placeholder line item of a certificate without items and
 	// products: sequence 0, an empty description, nothing else.
-	if seq == 0 && placeholder != nil {
-		d.cl.take(placeholder)
-		d.strIf(ram(placeholder, "SequenceNumeric"), placeholderSeq)
-		d.strIf(ram(placeholder, "Description"), "")
+	if seq == 0 && placeholder >= 0 {
+		d.take(placeholder)
+		d.strIf(d.rm(placeholder, "SequenceNumeric"), placeholderSeq)
+		d.strIf(d.rm(placeholder, "Description"), "")
 	}
 }
 
-func (d *decoder) item(li *etree.Element) ecert.Item {
+func (d *decoder) item(li int32) ecert.Item {
 	var it ecert.Item
-	it.Description = d.textMulti(d.kids(li, "ram", "Description"), true)
-	if s, ok := d.str(ram(li, "ScientificName")); ok {
+	it.Description = d.textMulti(d.rams(li, "Description"), true)
+	if s, ok := d.str(d.rm(li, "ScientificName")); ok {
 		it.ScientificName = s
 	}
-	it.NetWeight = d.measure(ram(li, "NetWeightMeasure"))
-	it.GrossWeight = d.measure(ram(li, "GrossWeightMeasure"))
-	var qv, qu *note
-	for _, ne := range d.kids(li, "ram", "AdditionalInformationSPSNote") {
+	it.NetWeight = d.measure(d.rm(li, "NetWeightMeasure"))
+	it.GrossWeight = d.measure(d.rm(li, "GrossWeightMeasure"))
+	var qv, qu note
+	var haveQV, haveQU bool
+	for _, ne := range d.rams(li, "AdditionalInformationSPSNote") {
 		n, ok := d.parseNote(ne)
-		if !ok || len(n.contents) != 1 || n.contents[0].SelectAttr("languageID") != nil {
+		if !ok || len(n.contents) != 1 || d.hasLang(n.contents[0]) {
 			continue
 		}
 		switch {
-		case n.subject == subjQuantityValue && qv == nil:
-			qv = &n
-		case n.subject == subjQuantityUnit && qu == nil:
-			qu = &n
+		case n.subject == subjQuantityValue && !haveQV:
+			qv, haveQV = n, true
+		case n.subject == subjQuantityUnit && !haveQU:
+			qu, haveQU = n, true
 		}
 	}
-	if qv != nil && qu != nil {
-		v, _ := d.noteValue(*qv)
-		u, _ := d.noteValue(*qu)
+	if haveQV && haveQU {
+		v, _ := d.noteValue(qv)
+		u, _ := d.noteValue(qu)
 		it.Quantity = &ecert.Measure{Value: v, Unit: u}
 	}
 	it.HSCode = d.hsCode(li)
-	for _, pk := range d.kids(li, "ram", "PhysicalSPSPackage") {
-		_, n := childElements(nil, pk)
-		if n != 3 || !d.strIfPeek(ram(pk, "LevelCode"), packageLevel) {
+	for _, pk := range d.rams(li, "PhysicalSPSPackage") {
+		if d.countElems(pk) != 3 || !d.strIfPeek(d.rm(pk, "LevelCode"), packageLevel) {
 			continue
 		}
-		tc, iq := ram(pk, "TypeCode"), ram(pk, "ItemQuantity")
-		if tc == nil || iq == nil || hasChildElements(tc) || hasChildElements(iq) {
+		tc, iq := d.rm(pk, "TypeCode"), d.rm(pk, "ItemQuantity")
+		if tc < 0 || iq < 0 || d.hasElems(tc) || d.hasElems(iq) {
 			continue
 		}
-		d.cl.take(pk)
-		d.strIf(ram(pk, "LevelCode"), packageLevel)
+		d.take(pk)
+		d.strIf(d.rm(pk, "LevelCode"), packageLevel)
 		u, _ := d.str(tc)
 		v, _ := d.str(iq)
 		it.Packages = &ecert.Measure{Value: v, Unit: u}
 		break
 	}
-	if oc := ram(li, "OriginSPSCountry"); oc != nil {
-		if id := ram(oc, "ID"); id != nil && leafText(id) != "" {
+	if oc := d.rm(li, "OriginSPSCountry"); oc >= 0 {
+		if id := d.rm(oc, "ID"); id >= 0 && d.text(id) != "" {
 			if s, ok := d.str(id); ok {
-				d.cl.take(oc)
+				d.take(oc)
 				it.OriginCountry = s
 			}
 		}
@@ -878,19 +977,29 @@ func (d *decoder) item(li *etree.Element) ecert.Item {
 	return it
 }
 
-func (d *decoder) measure(e *etree.Element) *ecert.Measure {
-	if e == nil || hasChildElements(e) {
+func (d *decoder) countElems(e int32) int {
+	n := 0
+	for _, k := range d.t.children(e) {
+		if d.t.isElem(k) {
+			n++
+		}
+	}
+	return n
+}
+
+func (d *decoder) measure(e int32) *ecert.Measure {
+	if e < 0 || d.hasElems(e) {
 		return nil
 	}
-	m := &ecert.Measure{Value: leafText(e)}
-	if a := e.SelectAttr("unitCode"); a != nil {
-		if a.Value == "" {
+	m := &ecert.Measure{Value: d.text(e)}
+	if a := d.t.attr(e, "unitCode"); a != nil {
+		if a.value.n == 0 {
 			return nil
 		}
-		m.Unit = a.Value
-		d.cl.leaf(e, unitCodeAttr...)
+		m.Unit = d.t.str(a.value)
+		d.leaf(e, claimUnit)
 	} else {
-		d.cl.leaf(e)
+		d.leaf(e, 0)
 	}
 	return m
 }
@@ -898,34 +1007,36 @@ func (d *decoder) measure(e *etree.Element) *ecert.Measure {
 // classification returns the SystemName and ClassCode of a simple
 // classification (no attributes, one SystemName, one ClassCode, ClassNames
 // with languages only when names is true).
-func classification(cl *etree.Element, names bool) (system string, code *etree.Element, ok bool) {
-	var sys *etree.Element
-	for _, c := range cl.Child {
-		k, ok := c.(*etree.Element)
-		if !ok {
+func (d *decoder) classification(cl int32, names bool) (system string, code int32, ok bool) {
+	t := d.t
+	var sys int32 = -1
+	code = -1
+	for _, k := range t.children(cl) {
+		kn := &t.nodes[k]
+		if kn.space == textNode {
 			continue
 		}
 		switch {
-		case k.Space == "ram" && k.Tag == "SystemName" && sys == nil && k.SelectAttr("languageID") == nil && !hasChildElements(k):
+		case kn.space == d.ram && t.str(kn.name) == "SystemName" && sys < 0 && !d.hasLang(k) && !kn.elems:
 			sys = k
-		case k.Space == "ram" && k.Tag == "ClassCode" && code == nil && !hasChildElements(k):
+		case kn.space == d.ram && t.str(kn.name) == "ClassCode" && code < 0 && !kn.elems:
 			code = k
-		case k.Space == "ram" && k.Tag == "ClassName" && names:
+		case kn.space == d.ram && t.str(kn.name) == "ClassName" && names:
 		default:
-			return "", nil, false
+			return "", -1, false
 		}
 	}
-	if sys == nil || code == nil {
-		return "", nil, false
+	if sys < 0 || code < 0 {
+		return "", -1, false
 	}
-	return leafText(sys), code, true
+	return d.text(sys), code, true
 }
 
-func (d *decoder) hsCode(li *etree.Element) string {
-	for _, cl := range d.kids(li, "ram", "ApplicableSPSClassification") {
-		if sys, code, ok := classification(cl, false); ok && sys == hsSystem && leafText(code) != "" {
-			d.cl.take(cl)
-			d.cl.leaf(ram(cl, "SystemName"))
+func (d *decoder) hsCode(li int32) string {
+	for _, cl := range d.rams(li, "ApplicableSPSClassification") {
+		if sys, code, ok := d.classification(cl, false); ok && sys == hsSystem && d.text(code) != "" {
+			d.take(cl)
+			d.leaf(d.rm(cl, "SystemName"), 0)
 			s, _ := d.str(code)
 			return s
 		}
@@ -933,11 +1044,11 @@ func (d *decoder) hsCode(li *etree.Element) string {
 	return ""
 }
 
-func (d *decoder) product(li *etree.Element) ecert.Product {
+func (d *decoder) product(li int32) ecert.Product {
 	var p ecert.Product
-	p.Name = d.textMulti(d.kids(li, "ram", "Description"), true)
+	p.Name = d.textMulti(d.rams(li, "Description"), true)
 	seenSpec := false
-	for _, ne := range d.kids(li, "ram", "AdditionalInformationSPSNote") {
+	for _, ne := range d.rams(li, "AdditionalInformationSPSNote") {
 		n, ok := d.parseNote(ne)
 		if !ok {
 			continue
@@ -954,16 +1065,16 @@ func (d *decoder) product(li *etree.Element) ecert.Product {
 		}
 	}
 	p.HSCode = d.hsCode(li)
-	for _, cl := range d.kids(li, "ram", "ApplicableSPSClassification") {
-		sys, code, ok := classification(cl, true)
+	for _, cl := range d.rams(li, "ApplicableSPSClassification") {
+		sys, code, ok := d.classification(cl, true)
 		if !ok || sys != modelSystem {
 			continue
 		}
-		d.cl.take(cl)
-		d.cl.leaf(ram(cl, "SystemName"))
+		d.take(cl)
+		d.leaf(d.rm(cl, "SystemName"), 0)
 		m := ecert.Model{}
 		m.Code, _ = d.str(code)
-		m.Description = d.textMulti(d.kids(cl, "ram", "ClassName"), false)
+		m.Description = d.textMulti(d.rams(cl, "ClassName"), false)
 		p.Models = append(p.Models, m)
 	}
 	return p
@@ -971,19 +1082,31 @@ func (d *decoder) product(li *etree.Element) ecert.Product {
 
 // sequence claims the SequenceNumeric that the encoder writes for the
 // seq-th line item.
-func (d *decoder) sequence(li *etree.Element, seq int) {
+func (d *decoder) sequence(li int32, seq int) {
 	want := strconv.Itoa(seq)
-	for _, e := range d.kids(li, "ram", "SequenceNumeric") {
+	for _, e := range d.rams(li, "SequenceNumeric") {
 		if d.strIf(e, want) {
 			return
 		}
 	}
 }
 
-func isPlaceholderItem(li *etree.Element) bool {
-	var buf [3]*etree.Element
-	ks, n := childElements(buf[:0], li)
-	return len(li.Attr) == 0 && n == 2 &&
-		ks[0].Space == "ram" && ks[0].Tag == "SequenceNumeric" && len(ks[0].Attr) == 0 && leafText(ks[0]) == placeholderSeq &&
-		ks[1].Space == "ram" && ks[1].Tag == "Description" && len(ks[1].Attr) == 0 && leafText(ks[1]) == "" && !hasChildElements(ks[0]) && !hasChildElements(ks[1])
+func (d *decoder) isPlaceholderItem(li int32) bool {
+	t := d.t
+	var ks [2]int32
+	n := 0
+	for _, k := range t.children(li) {
+		if t.isElem(k) {
+			if n < len(ks) {
+				ks[n] = k
+			}
+			n++
+		}
+	}
+	if t.nodes[li].nattr != 0 || n != 2 {
+		return false
+	}
+	a, b := &t.nodes[ks[0]], &t.nodes[ks[1]]
+	return d.is(ks[0], d.ram, "SequenceNumeric") && a.nattr == 0 && d.text(ks[0]) == placeholderSeq &&
+		d.is(ks[1], d.ram, "Description") && b.nattr == 0 && d.text(ks[1]) == "" && !a.elems && !b.elems
 }

@@ -46,6 +46,24 @@
 //     input, so a small part kept from it keeps the whole copy alive
 //     (strings.Clone what you keep from a large document).
 //
+// # Where etree is used
+//
+// github.com/beevik/etree is the document model wherever the package needs
+// a tree: cefact/xmlsig signs and verifies etree documents (goxmldsig
+// works on etree); the parts of a decoded document that the model cannot
+// hold are kept as XML serialized from etree elements; Encode builds an
+// etree tree for a certificate that carries such kept parts, to put them
+// back in place, and EncodeAcknowledgement always does.
+//
+// The common paths build no etree tree, for speed (its nodes are pointers
+// and interface values that cost allocations, write barriers and garbage
+// collection): Decode and DecodeAcknowledgement read the tokens into a flat
+// tree of plain values (nodes by index, names and texts as offsets into the
+// input) and map it to the model, and Encode writes a certificate without
+// kept parts straight to the writer. They give byte for byte what the etree
+// paths give; the tests keep the etree decoder as the reference and
+// compare the two on every sample (and in a fuzz target).
+//
 // # Mapping
 //
 // Paths are relative to /rsm:SPSCertificate; D is rsm:SPSExchangedDocument,

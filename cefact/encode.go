@@ -22,6 +22,15 @@ import (
 // back where they were. Encode does not validate c: a certificate that
 // fails ecert's Validate may give XML that fails the schema.
 func Encode(w io.Writer, c *ecert.Certificate) error {
+	if c != nil && !hasXMLExtensions(c) {
+		return encodeDirect(w, c)
+	}
+	return encodeETree(w, c)
+}
+
+// encodeETree is Encode through an etree tree, into which insertUnmapped
+// puts the parts kept from a decoded document.
+func encodeETree(w io.Writer, c *ecert.Certificate) error {
 	e := encoders.Get().(*encoder)
 	defer func() {
 		e.reset()

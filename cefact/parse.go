@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/beevik/etree"
@@ -191,9 +190,7 @@ func ReadChecked(r io.Reader, opts *DecodeOptions) ([]byte, error) {
 type tree struct {
 	root  *etree.Element
 	ns    *nsTable
-	elems int      // number of elements
-	known []string // prefixes found to be the preferred ones (stepFor)
-	kbuf  [4]string
+	elems int // number of elements
 }
 
 // nsTable maps canonical prefixes to namespaces and back.
@@ -292,30 +289,19 @@ func check(src string, po parseOptions) error {
 }
 
 // parseString reads XML with the protections of the package (UTF-8 only, no
-// DOCTYPE, bounded depth and element count; see cefact/internal/xmltok).
-// Comments and processing instructions are dropped, and so is white space
-// between child elements; the text of a leaf is kept whole.
-// The tree's nodes come from st, or are allocated when st is nil.
-func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tree, error) {
-	pooled := st != nil
+// DOCTYPE, bounded depth and element count; see cefact/internal/xmltok)
+// into an etree tree, for the parts that Encode writes back
+// (insertUnmapped). Decode reads into an xtree, which keeps the same
+// content. Comments and processing instructions are dropped, and so is
+// white space between child elements; the text of a leaf is kept whole.
+func parseString(src string, po parseOptions, ns *nsTable) (*tree, error) {
 	if ns == nil {
-		if pooled {
-			ns = &st.ns
-			ns.reset()
-		} else {
-			ns = newNSTable()
-		}
+		ns = newNSTable()
 	}
-	if !pooled {
-		st = &decodeState{}
-		st.b.init()
-	}
-	tk := &st.tk
-	tk.Reset(src, po.tokOptions())
-	b := &st.b
-	b.ns = ns
-	stack := b.stack[:0]
-	defer func() { b.stack = stack[:0] }()
+	tk := xmltok.New(src, po.tokOptions())
+	b := &builder{ns: ns}
+	b.init()
+	var stack []frame
 	var top []*etree.Element // top-level elements
 	for {
 		tok, err := tk.Next()
@@ -354,17 +340,10 @@ func parseString(src string, po parseOptions, ns *nsTable, st *decodeState) (*tr
 			}
 			if kids := b.scratch[f.start:]; len(kids) > 0 {
 				f.el.Child = b.tokenSlice(len(kids))
-				if pooled {
-					// A decode's own tree is only read, and copied with
-					// Copy (which sets parents) for kept fragments: its
-					// parent links and indexes are not needed.
-					f.el.Child = append(f.el.Child, kids...)
-				} else {
-					for _, k := range kids {
-						f.el.AddChild(k)
-					}
+				for _, k := range kids {
+					f.el.AddChild(k)
 				}
-				b.scratch = b.scratch[:f.start] // reset clears what is left
+				b.scratch = b.scratch[:f.start]
 			}
 		case xmltok.CharData:
 			// Whitespace between child elements (indentation) is dropped;
@@ -401,7 +380,6 @@ type frame struct {
 
 // builder allocates the nodes of a parsed tree in blocks.
 type builder struct {
-	stack   []frame
 	ns      *nsTable
 	uris    []string // recently mapped namespaces and their prefixes
 	pfx     []string
@@ -414,24 +392,6 @@ type builder struct {
 
 func (b *builder) init() {
 	b.elems.size, b.texts.size, b.toks.size, b.attrs.size = 128, 128, 256, 32
-}
-
-func (b *builder) reset() {
-	b.ns = nil
-	clear(b.uris)
-	clear(b.pfx)
-	b.uris, b.pfx = b.uris[:0], b.pfx[:0]
-	b.elems.reset()
-	b.texts.reset()
-	b.toks.reset()
-	b.attrs.reset()
-	if cap(b.scratch) > poolMax {
-		b.scratch = nil
-	}
-	clear(b.stack[:cap(b.stack)])
-	b.stack = b.stack[:0]
-	clear(b.scratch[:cap(b.scratch)])
-	b.scratch = b.scratch[:0]
 }
 
 // prefix is ns.prefixFor with a cache: the namespaces of a document are
@@ -473,38 +433,6 @@ func (b *builder) attrSlice(n int) []etree.Attr { return b.attrs.many(n) }
 
 // uriOf returns the namespace of a canonical prefix.
 func (t *tree) uriOf(prefix string) string { return t.ns.uri[prefix] }
-
-// leafText is the character data of an element, concatenated.
-func leafText(e *etree.Element) string {
-	if len(e.Child) == 1 {
-		if cd, ok := e.Child[0].(*etree.CharData); ok {
-			return cd.Data
-		}
-	}
-	var b strings.Builder
-	for _, c := range e.Child {
-		if cd, ok := c.(*etree.CharData); ok {
-			b.WriteString(cd.Data)
-		}
-	}
-	return b.String()
-}
-
-// childElements puts the first cap(buf) child elements of e in buf (which
-// never grows, so that a buffer on the caller's stack stays there) and
-// returns them with the number of child elements.
-func childElements(buf []*etree.Element, e *etree.Element) ([]*etree.Element, int) {
-	n := 0
-	for _, c := range e.Child {
-		if k, ok := c.(*etree.Element); ok {
-			if len(buf) < cap(buf) {
-				buf = append(buf, k)
-			}
-			n++
-		}
-	}
-	return buf, n
-}
 
 func hasChildElements(e *etree.Element) bool {
 	for _, c := range e.Child {

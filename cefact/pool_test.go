@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -38,7 +39,10 @@ func TestPooledStateNotShared(t *testing.T) {
 	}
 	inputs = append(inputs,
 		[]byte(spsHead+"<ram:X>&bad;</ram:X></rsm:SPSCertificate>"),
-		[]byte(spsHead+`<rsm:SPSExchangedDocument><ram:ID>A&amp;B</ram:ID><ram:Name languageID="en">x&#xD;y</ram:Name><ram:Other a="1">t</ram:Other></rsm:SPSExchangedDocument></rsm:SPSCertificate>`))
+		[]byte(spsHead+`<rsm:SPSExchangedDocument><ram:ID>A&amp;B</ram:ID><ram:Name languageID="en">x&#xD;y</ram:Name><ram:Other a="1">t</ram:Other></rsm:SPSExchangedDocument></rsm:SPSCertificate>`),
+		// Texts that are not substrings of the input (references, white
+		// space joined to text across a comment), mapped and kept.
+		[]byte(spsHead+`<rsm:SPSExchangedDocument><ram:ID> <!-- c --> N&#x31;</ram:ID><ram:Name languageID="e&amp;n"> <?p?> t&lt;</ram:Name><ram:Other a="&quot;1">t&gt;<!-- c -->u</ram:Other></rsm:SPSExchangedDocument></rsm:SPSCertificate>`))
 	run := func(in []byte) want {
 		w := want{in: in}
 		doc, err := Unmarshal(in, nil)
@@ -85,4 +89,22 @@ func TestPooledStateNotShared(t *testing.T) {
 		}(g)
 	}
 	wg.Wait()
+}
+
+// TestPooledStateBounded: after a large document, a pooled decode state
+// does not keep its large arrays.
+func TestPooledStateBounded(t *testing.T) {
+	big := []byte(spsHead + strings.Repeat(`<ram:X a="1">t&amp;</ram:X>`, 40000) + "</rsm:SPSCertificate>")
+	st := getDecodeState()
+	tr, err := parseDoc(st, string(big), nil, NSCertificate, "SPSCertificate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.nodes) < 80000 || len(tr.attrs) < 40000 || len(tr.extra) < 40000 {
+		t.Fatalf("tree has %d nodes, %d attributes, %d extra texts", len(tr.nodes), len(tr.attrs), len(tr.extra))
+	}
+	putDecodeState(st)
+	if c := cap(st.t.nodes) + cap(st.t.attrs) + cap(st.t.kids) + cap(st.t.extra) + cap(st.t.scratch); c != 0 {
+		t.Errorf("pooled state keeps %d slots", c)
+	}
 }

@@ -2,10 +2,6 @@ package cefact
 
 import (
 	"sync"
-
-	"github.com/beevik/etree"
-	"github.com/ecertkit/ecertkit/cefact/internal/xmltok"
-	"github.com/ecertkit/ecertkit/ecert"
 )
 
 // slab hands out values from blocks that are kept for the next document:
@@ -69,39 +65,6 @@ func (s *slab[T]) reset() {
 		clear(s.blocks[slabMaxBlocks:])
 		s.blocks = s.blocks[:slabMaxBlocks]
 	}
-}
-
-// decodeState is what one Decode needs beyond its result: the tokenizer,
-// the tree's nodes and the claims. Decodes take one from decodeStates and
-// give it back when the tree is no longer used.
-type decodeState struct {
-	tk    xmltok.Tokenizer
-	b     builder
-	cl    claims
-	ptrs  slab[*etree.Element]
-	ns    nsTable
-	texts map[string]*ecert.Text // decoder.texts
-}
-
-var decodeStates = sync.Pool{New: func() any {
-	st := &decodeState{}
-	st.b.init()
-	st.cl.el = make(map[*etree.Element]int32, 256)
-	st.ptrs.size = 256
-	st.texts = map[string]*ecert.Text{}
-	return st
-}}
-
-func getDecodeState() *decodeState { return decodeStates.Get().(*decodeState) }
-
-func putDecodeState(st *decodeState) {
-	st.b.reset()
-	st.cl.reset()
-	st.ptrs.reset()
-	st.ns.reset()
-	clear(st.texts)
-	st.tk.Reset("", xmltok.Options{})
-	decodeStates.Put(st)
 }
 
 // poolMax bounds the buffers and maps that pooled states keep after a

@@ -62,31 +62,6 @@ func (s step) String() string {
 	return b.String()
 }
 
-// stepFor names element or attribute space:local of a parsed tree.
-func (t *tree) stepFor(space, local string, attr bool, index int) step {
-	s := step{attr: attr, local: local, index: index}
-	if space == "" {
-		return s
-	}
-	for _, k := range t.known {
-		if k == space {
-			s.space = space
-			return s
-		}
-	}
-	uri := t.uriOf(space)
-	if preferredPrefix[uri] == space {
-		if t.known == nil {
-			t.known = t.kbuf[:0]
-		}
-		t.known = append(t.known, space)
-		s.space = space
-		return s
-	}
-	s.uri = uri
-	return s
-}
-
 // parseXPath splits an XPath written by step.String.
 func parseXPath(p string) ([]step, error) {
 	if !strings.HasPrefix(p, "/") {
@@ -177,166 +152,6 @@ func parseXPath(p string) ([]step, error) {
 	return steps, nil
 }
 
-// claims records which parts of a parsed tree the decoder mapped: for
-// each claimed element, whether its text is claimed (bit 0) and which of
-// its attributes (the rest: 1 + an index into attrs, or 0 for none).
-type claims struct {
-	el    map[*etree.Element]int32
-	attrs [][]string
-	log   []*etree.Element
-}
-
-func (c *claims) reset() {
-	if len(c.log) > poolMax {
-		*c = claims{el: make(map[*etree.Element]int32, 256)}
-		return
-	}
-	clear(c.el)
-	clear(c.attrs)
-	clear(c.log)
-	c.attrs, c.log = c.attrs[:0], c.log[:0]
-}
-
-func (c *claims) mark() int { return len(c.log) }
-
-func (c *claims) rollback(m int) {
-	for _, e := range c.log[m:] {
-		delete(c.el, e)
-	}
-	c.log = c.log[:m]
-}
-
-// take claims e (not its text) and the named attributes.
-func (c *claims) take(e *etree.Element, attrs ...string) { c.claim(e, 0, attrs) }
-
-// leaf claims e, its text and the named attributes.
-func (c *claims) leaf(e *etree.Element, attrs ...string) { c.claim(e, 1, attrs) }
-
-func (c *claims) claim(e *etree.Element, text int32, attrs []string) {
-	v, ok := c.el[e]
-	if !ok {
-		c.log = append(c.log, e)
-	}
-	if len(attrs) > 0 {
-		if i := v >> 1; i > 0 {
-			c.attrs[i-1] = append(c.attrs[i-1], attrs...)
-		} else {
-			c.attrs = append(c.attrs, attrs[:len(attrs):len(attrs)])
-			v |= int32(len(c.attrs)) << 1
-		}
-	}
-	c.el[e] = v | text
-}
-
-// attrIn reports whether key is among the attributes of claim v.
-func (c *claims) attrIn(v int32, key string) bool {
-	i := v >> 1
-	if i == 0 {
-		return false
-	}
-	for _, k := range c.attrs[i-1] {
-		if k == key {
-			return true
-		}
-	}
-	return false
-}
-
-// unmappedPart is an unclaimed element (with its subtree) or attribute.
-type unmappedPart struct {
-	path []step
-	el   *etree.Element // nil for an attribute
-	attr string         // attribute value
-}
-
-// collect walks the tree and returns the parts that were not claimed.
-func (t *tree) collect(c *claims) []unmappedPart {
-	var out []unmappedPart
-	path := make([]step, 1, 16)
-	path[0] = t.stepFor(t.root.Space, t.root.Tag, false, 0)
-	with := func(s step) []step {
-		p := make([]step, len(path)+1)
-		copy(p, path)
-		p[len(path)] = s
-		return p
-	}
-	// v is e's claim (see claims): one map lookup per element.
-	var walk func(e *etree.Element, v int32)
-	walk = func(e *etree.Element, v int32) {
-		for _, a := range e.Attr {
-			key := a.Key
-			if a.Space != "" {
-				key = a.Space + ":" + a.Key
-			}
-			if !c.attrIn(v, key) {
-				out = append(out, unmappedPart{path: with(t.stepFor(a.Space, a.Key, false, 0).asAttr()), attr: a.Value})
-			}
-		}
-		if v&1 == 0 {
-			if s := leafText(e); strings.TrimSpace(s) != "" {
-				// Text of an element mapped only as a structure (or mixed
-				// with its child elements): kept as one text node at the
-				// start of the element, addressed as text().
-				out = append(out, unmappedPart{path: with(step{local: "text()"}), attr: s})
-			}
-		}
-		var pos siblingCounter
-		for _, ch := range e.Child {
-			k, ok := ch.(*etree.Element)
-			if !ok {
-				continue
-			}
-			index := pos.next(k)
-			kv, claimed := c.el[k]
-			if !claimed {
-				out = append(out, unmappedPart{path: with(t.stepFor(k.Space, k.Tag, false, index)), el: k})
-				continue
-			}
-			if len(k.Attr) == 0 && !hasChildElements(k) && (kv&1 != 0 || strings.TrimSpace(leafText(k)) == "") {
-				continue // nothing in it is unmapped
-			}
-			path = append(path, t.stepFor(k.Space, k.Tag, false, index))
-			walk(k, kv)
-			path = path[:len(path)-1]
-		}
-	}
-	walk(t.root, c.el[t.root])
-	return out
-}
-
-// siblingCounter gives the 1-based position of each child among its
-// same-named siblings, in document order.
-type siblingCounter struct {
-	n     int
-	first [16]*etree.Element // first child of each name
-	count [16]int
-	many  map[[2]string]int // once there are more names
-}
-
-func (s *siblingCounter) next(k *etree.Element) int {
-	if s.many != nil {
-		n := [2]string{k.Space, k.Tag}
-		s.many[n]++
-		return s.many[n]
-	}
-	for i, f := range s.first[:s.n] {
-		if f.Tag == k.Tag && f.Space == k.Space {
-			s.count[i]++
-			return s.count[i]
-		}
-	}
-	if s.n == len(s.first) {
-		s.many = make(map[[2]string]int, 2*len(s.first))
-		for i, f := range s.first {
-			s.many[[2]string{f.Space, f.Tag}] = s.count[i]
-		}
-		return s.next(k)
-	}
-	s.first[s.n], s.count[s.n] = k, 1
-	s.n++
-	return 1
-}
-
 func (s step) asAttr() step { s.attr = true; return s }
 
 func xpathString(path []step) string {
@@ -346,32 +161,6 @@ func xpathString(path []step) string {
 		b.WriteString(s.String())
 	}
 	return b.String()
-}
-
-// leaves flattens an unmapped part into reported leaves.
-func (t *tree) leaves(u unmappedPart, out []Unmapped) []Unmapped {
-	if u.el == nil {
-		return append(out, Unmapped{XPath: xpathString(u.path), Value: u.attr})
-	}
-	var walk func(e *etree.Element, path []step)
-	walk = func(e *etree.Element, path []step) {
-		for _, a := range e.Attr {
-			p := append(append([]step(nil), path...), t.stepFor(a.Space, a.Key, true, 0))
-			out = append(out, Unmapped{XPath: xpathString(p), Value: a.Value})
-		}
-		if !hasChildElements(e) {
-			out = append(out, Unmapped{XPath: xpathString(path), Value: leafText(e)})
-			return
-		}
-		counts := map[string]int{}
-		for _, k := range e.ChildElements() {
-			name := k.Space + ":" + k.Tag
-			counts[name]++
-			walk(k, append(append([]step(nil), path...), t.stepFor(k.Space, k.Tag, false, counts[name])))
-		}
-	}
-	walk(u.el, u.path)
-	return out
 }
 
 // fragment serializes an unmapped element with declarations for the
@@ -584,7 +373,7 @@ func (in *inserter) insert(steps []step, value string) error {
 		cur.CreateAttr(key, value)
 		return nil
 	}
-	ft, err := parseString(value, parseOptions{maxDepth: DefaultMaxDepth, maxElems: DefaultMaxElements, implicit: in.implicit, fragment: true}, in.ns, nil)
+	ft, err := parseString(value, parseOptions{maxDepth: DefaultMaxDepth, maxElems: DefaultMaxElements, implicit: in.implicit, fragment: true}, in.ns)
 	if err != nil {
 		return err
 	}

@@ -251,17 +251,40 @@ func escapeSeg(s string) string {
 
 func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
-	v, err := Lookup(r.Context(), a.Registry, number)
+	// The usual path passes the recorded JSON of the current version on
+	// (rawView); Lookup and writeView, which decode and re-encode it,
+	// write the same bytes and take over for JSON rawView cannot follow.
+	var status ecert.Status
+	var bodyID string
+	var buf *jsonBuf
+	var v *CertificateView
+	h, err := a.Registry.RawHistory(r.Context(), number)
+	if err == nil && len(h.Versions) == 0 {
+		err = &registry.NotFoundError{Kind: "certificate", Key: number}
+	}
+	if err == nil {
+		buf = getJSONBuf()
+		var ok bool
+		if bodyID, ok = buf.rawView(h); ok {
+			status = h.Versions[len(h.Versions)-1].Status
+		} else {
+			putJSONBuf(buf)
+			buf = nil
+			if v, err = Lookup(r.Context(), a.Registry, number); err == nil {
+				status, bodyID = v.Status, v.Body.ID
+			}
+		}
+	}
 	if !a.NoLookupRecords {
 		rec := CheckRecord{Number: number, Client: ClientIP(r), Channel: "rest-lookup", Result: Pass}
 		switch {
 		case errors.Is(err, registry.ErrNotFound):
 			rec.Result, rec.Failed, rec.Reason = Fail, PartNumber, "unknown number"
 		case err != nil:
-		case !v.Usable:
-			rec.BodyID, rec.Result, rec.Failed, rec.Reason = v.Body.ID, Fail, PartStatus, "status "+string(v.Status)
+		case !status.Usable():
+			rec.BodyID, rec.Result, rec.Failed, rec.Reason = bodyID, Fail, PartStatus, "status "+string(status)
 		default:
-			rec.BodyID = v.Body.ID
+			rec.BodyID = bodyID
 		}
 		if err == nil || errors.Is(err, registry.ErrNotFound) {
 			if rerr := a.Store.RecordCheckAsync(r.Context(), rec); rerr != nil {
@@ -269,11 +292,15 @@ func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		a.writeErr(w, r, err)
-		return
+	case buf != nil:
+		w.Header()["Cache-Control"] = hdrNoCache
+		writeBuf(w, http.StatusOK, buf)
+	default:
+		writeView(w, v)
 	}
-	writeView(w, v)
 }
 
 func (a *API) getVersionFile(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/ecertkit/ecertkit/ecert"
+	"github.com/ecertkit/ecertkit/internal/rawjson"
+	"github.com/ecertkit/ecertkit/registry"
 )
 
 // The public lookup is the busiest endpoint: its JSON is written by hand
@@ -159,6 +161,137 @@ func (b *jsonBuf) view(v *CertificateView) error {
 	}
 	b.WriteByte('}')
 	return nil
+}
+
+// rawView appends the public lookup of h, the bytes that view appends
+// for Lookup's view of it, from the recorded JSON of the versions
+// (registry.RawHistory) instead of decoded certificates. It returns the
+// issuing body's id, and false (having appended part of the view) for
+// recorded JSON that lacks a member the view takes from it.
+func (b *jsonBuf) rawView(h *registry.RawHistory) (bodyID string, ok bool) {
+	var mbuf [32]rawjson.Member
+	cur := &h.Versions[len(h.Versions)-1]
+	ms, err := rawjson.Members(cur.JSON, mbuf[:0])
+	if err != nil {
+		return "", false
+	}
+	body, ok1 := rawjson.Find(cur.JSON, ms, "issuingBody")
+	from, ok2 := rawjson.Find(cur.JSON, ms, "validFrom")
+	if !ok1 || !ok2 || len(body) == 0 || body[0] != '{' {
+		return "", false
+	}
+	var bms [8]rawjson.Member
+	bm, err := rawjson.Members(body, bms[:0])
+	if err != nil {
+		return "", false
+	}
+	id, ok := rawjson.Find(body, bm, "id")
+	if !ok || decodeStr(id, &bodyID) != nil {
+		return "", false
+	}
+	b.key(`{"number":`)
+	b.str(h.Number)
+	b.key(`,"currentVersion":`)
+	b.int(int64(cur.Version))
+	b.key(`,"status":`)
+	b.str(string(cur.Status))
+	b.key(`,"usable":`)
+	b.bool(cur.Status.Usable())
+	b.key(`,"issuingBody":`)
+	b.Write(body)
+	b.key(`,"validFrom":`)
+	b.Write(from)
+	if until, ok := rawjson.Find(cur.JSON, ms, "validUntil"); ok {
+		b.key(`,"validUntil":`)
+		b.Write(until)
+	}
+	b.key(`,"digest":`)
+	b.digest(cur.Digest)
+	b.key(`,"versions":[`)
+	base := "/certificates/" + escapeSeg(h.Number) + "/versions/"
+	for i := range h.Versions {
+		r := &h.Versions[i]
+		issued, ok := rawjson.Find(cur.JSON, ms, "issueDate")
+		if r != cur {
+			vms, err := rawjson.Members(r.JSON, mbuf[len(ms):len(ms)])
+			if err != nil {
+				return "", false
+			}
+			issued, ok = rawjson.Find(r.JSON, vms, "issueDate")
+		}
+		if !ok {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		v := strconv.Itoa(r.Version)
+		vv := VersionView{Version: r.Version, Status: r.Status, Digest: r.Digest, PDF: base + v + ".pdf", XML: base + v + ".xml"}
+		if r.Version > 1 {
+			vv.Statement = base + v + "-statement.pdf"
+		}
+		b.versionRaw(&vv, issued)
+	}
+	b.key(`],"events":`)
+	if len(h.Events) == 0 {
+		b.key("null") // as Lookup leaves the slice nil
+	} else {
+		b.WriteByte('[')
+		for i := range h.Events {
+			e := &h.Events[i]
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			ev := EventView{Index: e.Index, Type: e.Type, Version: e.Version, Status: e.Status, Time: e.Time,
+				Reason: e.Reason, Actor: e.Actor, Proof: "/log/proofs/inclusion/" + strconv.FormatUint(e.Index, 10)}
+			if b.event(&ev) != nil {
+				return "", false
+			}
+		}
+		b.WriteByte(']')
+	}
+	b.key(`,"certificate":`)
+	out, err := cur.AppendCertificate(b.AvailableBuffer())
+	if err != nil {
+		return "", false
+	}
+	b.Write(out)
+	b.key(`,"at":`)
+	if b.time(cur.At) != nil {
+		return "", false
+	}
+	b.WriteByte('}')
+	return bodyID, true
+}
+
+// decodeStr decodes the JSON string raw into s.
+func decodeStr(raw []byte, s *string) error {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		*s = string(raw[1 : len(raw)-1])
+		return nil
+	}
+	return json.Unmarshal(raw, s)
+}
+
+// versionRaw is version with the issue date given as its JSON.
+func (b *jsonBuf) versionRaw(v *VersionView, issueDate []byte) {
+	b.key(`{"version":`)
+	b.int(int64(v.Version))
+	b.key(`,"status":`)
+	b.str(string(v.Status))
+	b.key(`,"digest":`)
+	b.digest(v.Digest)
+	b.key(`,"issueDate":`)
+	b.Write(issueDate)
+	b.key(`,"pdf":`)
+	b.str(v.PDF)
+	b.key(`,"xml":`)
+	b.str(v.XML)
+	if v.Statement != "" {
+		b.key(`,"statement":`)
+		b.str(v.Statement)
+	}
+	b.WriteByte('}')
 }
 
 func (b *jsonBuf) version(v *VersionView) error {

@@ -2,12 +2,16 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/ecertkit/ecertkit/ecert"
+	"github.com/ecertkit/ecertkit/registry"
+	"github.com/ecertkit/ecertkit/registry/memory"
+	"github.com/ecertkit/ecertkit/registry/registrytest"
 )
 
 // encodingJSON is what writeJSON wrote before the lookup had its own
@@ -85,4 +89,74 @@ func FuzzPlainJSON(f *testing.F) {
 			t.Errorf("str(%q) = %s, want %s", s, b.Bytes(), want)
 		}
 	})
+}
+
+// The lookup's usual path (rawView, from the recorded JSON) writes the
+// bytes of Lookup and writeView (decoded certificates), whatever the
+// certificate's state: superseded versions, current statuses recorded
+// with and without a reason, text that JSON escapes.
+func TestRawViewMatchesLookup(t *testing.T) {
+	ctx := context.Background()
+	reg := memory.New(registry.Options{})
+	var buf bytes.Buffer
+	if err := registrytest.WriteJSONL(&buf, 0, 6); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Import(ctx, &buf, registry.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	n := registrytest.GenNumber
+	odd := registrytest.Gen(6)
+	odd.Holder.Name = ecert.Text{"en": `Holder <&> "q" \ back`, "zh": "持证人\u2028"}
+	odd.Remarks = ecert.Text{"en": "line\nbreak\ttab"}
+	odd.StatusReason = ecert.Text{"en": "as issued"}
+	steps := []func() error{
+		func() error { _, err := reg.Issue(ctx, odd, registry.Change{}); return err },
+		func() error { _, err := reg.Suspend(ctx, n(1), registry.Change{Reason: `audit "late" <&> ü`}); return err },
+		func() error { _, err := reg.Suspend(ctx, n(2), registry.Change{}); return err },
+		func() error { _, err := reg.Revoke(ctx, n(3), registry.Change{Reason: "fraud", Actor: "x\"y"}); return err },
+		func() error {
+			c := registrytest.Gen(4).NewVersion()
+			c.Scope = ecert.Text{"en": "wider"}
+			_, err := reg.Modify(ctx, c, registry.Change{Reason: "scope"})
+			return err
+		},
+		func() error {
+			c := odd.NewVersion()
+			_, err := reg.Modify(ctx, c, registry.Change{})
+			return err
+		},
+		func() error { _, err := reg.Withdraw(ctx, n(6), registry.Change{Reason: "asked"}); return err },
+	}
+	for i, s := range steps {
+		if err := s(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	for i := 0; i <= 6; i++ {
+		h, err := reg.RawHistory(ctx, n(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := getJSONBuf()
+		bodyID, ok := b.rawView(h)
+		if !ok {
+			t.Fatalf("%s: rawView failed", n(i))
+		}
+		v, err := Lookup(ctx, reg, n(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Lookup's At is a moment later: compare with rawView's.
+		v.At = h.Versions[len(h.Versions)-1].At
+		rec := httptest.NewRecorder()
+		writeView(rec, v)
+		if got, want := append(b.Bytes(), '\n'), rec.Body.Bytes(); !bytes.Equal(got, want) {
+			t.Errorf("%s:\n got %s\nwant %s", n(i), got, want)
+		}
+		if bodyID != v.Body.ID {
+			t.Errorf("%s: body %q, want %q", n(i), bodyID, v.Body.ID)
+		}
+		putJSONBuf(b)
+	}
 }

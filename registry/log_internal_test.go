@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -101,4 +102,84 @@ func (l *countingLog) Ranges(ctx context.Context, leafFrom, leafTo, nodeFrom, no
 	}
 	l.rows += len(hs)
 	return es, hs, nil
+}
+
+// countingStore makes countingLog a store.Store for a Registry.
+type countingStore struct{ *countingLog }
+
+func (s countingStore) Update(context.Context, func(store.Tx) error) error { return nil }
+func (s countingStore) Close() error                                       { return nil }
+
+// The dense cache serves levels 4 to 14 of complete chunks: proofs and
+// roots stay correct, the chunks of the log's unfinished end are not
+// loaded, and a proof in a loaded chunk reads only its 16 leaves.
+func TestDenseCache(t *testing.T) {
+	ctx := context.Background()
+	const size = 3*denseLeaves + 1234 // three complete chunks and a partial one
+	l := &countingLog{size: size, nodes: map[uint64][]byte{}}
+	tree := tlog.NewTree()
+	roots := map[uint64][]byte{}
+	for i := uint64(0); i < size; i++ {
+		tree.Append(leafOf(i), func(level uint, index uint64, hash []byte) {
+			if storedLevel(level) {
+				l.nodes[store.NodeID(level, index)] = hash
+			}
+		})
+		if n := i + 1; n%10007 == 0 || n == size || n == denseLeaves || n == 2*denseLeaves+16 {
+			roots[n] = tree.Root()
+		}
+	}
+	r := &Registry{st: countingStore{l}}
+	r.seen(size)
+	c := tlog.Checkpoint{Size: size, Hash: roots[size]}
+	for _, index := range []uint64{0, 5, 17, 4095, denseLeaves - 1, denseLeaves, 2*denseLeaves + 300, 3*denseLeaves - 1, 3 * denseLeaves, size - 1} {
+		for pass := 0; pass < 2; pass++ {
+			l.rows = 0
+			hs, err := r.ProveInclusion(ctx, index, size)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tlog.VerifyInclusion(c, index, leafOf(index), hs); err != nil {
+				t.Errorf("proof of %d (pass %d): %v", index, pass, err)
+			}
+			if complete := index < 3*denseLeaves; complete && pass == 1 && l.rows > 16 {
+				t.Errorf("proof of %d in a loaded chunk read %d rows, want 16", index, l.rows)
+			}
+		}
+	}
+	for c := range r.dense {
+		if got, want := r.dense[c].Load() != nil, c < 3; got != want {
+			t.Errorf("chunk %d loaded: %v, want %v", c, got, want)
+		}
+	}
+	// Every cached node is the hash of the leaves under it.
+	for _, n := range []struct {
+		l uint
+		i uint64
+	}{{4, 0}, {4, 1023}, {5, 700}, {9, 33}, {14, 0}, {14, 2}, {12, 11}} {
+		got := r.denseHash(n.l, n.i)
+		var hs [][]byte
+		for k := n.i << n.l; k < (n.i+1)<<n.l; k++ {
+			hs = append(hs, tlog.LeafHash(leafOf(k)))
+		}
+		if want := subtreeHash(hs); !bytes.Equal(got, want) {
+			t.Errorf("dense node %d/%d = %x, want %x", n.l, n.i, got, want)
+		}
+	}
+	for n, want := range roots {
+		got, err := r.Root(ctx, n)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("root at %d = %x, %v; want %x", n, got, err, want)
+		}
+		if n == size {
+			continue
+		}
+		p, err := r.ProveConsistency(ctx, n, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tlog.VerifyConsistency(tlog.Checkpoint{Size: n, Hash: want}, c, p); err != nil {
+			t.Errorf("consistency %d -> %d: %v", n, size, err)
+		}
+	}
 }

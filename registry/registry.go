@@ -59,6 +59,7 @@ type Registry struct {
 	opts Options
 
 	nodeCache   sync.Map // upper tree nodes: store.NodeID -> hash
+	dense       [maxDenseChunks]atomic.Pointer[denseChunk]
 	cachedNodes atomic.Int64
 	seenSize    atomic.Uint64 // a log size read or written: the log is at least this long
 

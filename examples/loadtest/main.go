@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	_ "net/http/pprof"
 	"os"
 	"os/signal"
@@ -60,6 +61,8 @@ func run(ctx context.Context) error {
 	burst := flag.Int("burst", 200000, "per-client burst")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the serving time to this file")
 	gogc := flag.Int("gogc", 400, "garbage collector target percentage (GOGC); the lookup allocates much short-lived memory")
+	static := flag.Bool("static", false, "serve one lookup's response, computed at start, to every request with a bare net/http handler: the HTTP floor (no registry, no Harden, no recording)")
+	compact := flag.Bool("compact", false, "serve a compacted copy of the registry (registry-N.compact.db in -dir, written by sqlite.Compact from the imported file if missing)")
 	flag.Parse()
 	debug.SetGCPercent(*gogc)
 	if *pprofAddr != "" {
@@ -69,6 +72,11 @@ func run(ctx context.Context) error {
 		return err
 	}
 	path := filepath.Join(*dir, fmt.Sprintf("registry-%d.db", *n))
+	cpath := filepath.Join(*dir, fmt.Sprintf("registry-%d.compact.db", *n))
+	_, cstatErr := os.Stat(cpath)
+	if *compact && cstatErr == nil {
+		path = cpath // compacted before: the imported file is not needed
+	}
 	_, statErr := os.Stat(path)
 	reg, err := sqlite.Open(ctx, path, registry.Options{})
 	if err != nil {
@@ -90,6 +98,20 @@ func run(ctx context.Context) error {
 		}
 		fmt.Fprintf(os.Stderr, "imported %d certificates in %s\n", st.Certificates, time.Since(start).Round(time.Second))
 	}
+	if *compact && path != cpath {
+		reg.Close()
+		if os.IsNotExist(cstatErr) {
+			start := time.Now()
+			if err := sqlite.Compact(ctx, path, cpath); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "compacted into %s in %s\n", cpath, time.Since(start).Round(time.Second))
+		}
+		if reg, err = sqlite.Open(ctx, cpath, registry.Options{}); err != nil {
+			return err
+		}
+		defer reg.Close()
+	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(*dir, "services.db")+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
 	if err != nil {
 		return err
@@ -104,6 +126,17 @@ func run(ctx context.Context) error {
 	}
 	api := &httpapi.API{Registry: reg, Store: st, NoLookupRecords: !*record}
 	h := httpapi.Harden(api.Handler(), httpapi.HardenOptions{Rate: *rate, Burst: *burst, Logger: slog.Default()})
+	if *static {
+		rec := httptest.NewRecorder()
+		api.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/certificates/"+registrytest.GenNumber(0), nil))
+		body, hdr := rec.Body.Bytes(), rec.Header()
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for k, v := range hdr {
+				w.Header()[k] = v
+			}
+			w.Write(body)
+		})
+	}
 	srv := httpapi.NewServer(*addr, h, httpapi.ServerOptions{})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

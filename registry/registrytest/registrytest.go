@@ -152,6 +152,7 @@ func Run(t *testing.T, open Opener) {
 		{"Proofs", testProofs},
 		{"ImportNewVersions", testImportNewVersions},
 		{"ImportExport", testImportExport},
+		{"RawHistory", testRawHistory},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1199,5 +1200,77 @@ func TwoHandles(t *testing.T, a, b *registry.Registry) {
 	rb, _ := b.Root(ctx, 21)
 	if size, _ := b.LogSize(ctx); size != 21 || !bytes.Equal(ra, rb) {
 		t.Errorf("log size %d, want 21; roots equal: %v", size, bytes.Equal(ra, rb))
+	}
+}
+
+// testRawHistory: RawHistory gives what History gives, its certificates
+// as the exact bytes encoding/json writes for History's (statuses and
+// reasons of the lookup time included).
+func testRawHistory(t *testing.T, e *env) {
+	ctx, reg := e.ctx, e.reg
+	plain := e.issue(1)
+	odd := Gen(2)
+	odd.Holder.Name = ecert.Text{"en": `Holder <&> "quoted" \ back`, "zh": "持证人\u2028"}
+	odd.Remarks = ecert.Text{"en": "line\nbreak\ttab <b>"}
+	odd.StatusReason = ecert.Text{"en": "as issued"}
+	if _, err := reg.Issue(ctx, odd, registry.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	v2 := odd.NewVersion()
+	v2.Scope = ecert.Text{"en": "wider scope"}
+	if _, err := reg.Modify(ctx, v2, registry.Change{Reason: "scope"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Suspend(ctx, odd.Number, registry.Change{Reason: `audit "late" <&> ü`}); err != nil {
+		t.Fatal(err)
+	}
+	mod := e.issue(3)
+	if _, err := reg.Revoke(ctx, mod.Number, registry.Change{Reason: "fraud"}); err != nil {
+		t.Fatal(err)
+	}
+	sus := e.issue(4)
+	if _, err := reg.Suspend(ctx, sus.Number, registry.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{plain.Number, odd.Number, mod.Number, sus.Number} {
+		h, err := reg.History(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := reg.RawHistory(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw.Number != h.Number || len(raw.Versions) != len(h.Versions) {
+			t.Fatalf("%s: RawHistory %+v, History %+v", n, raw, h)
+		}
+		if diff := cmp.Diff(h.Events, raw.Events); diff != "" {
+			t.Errorf("%s: events (-History +RawHistory):\n%s", n, diff)
+		}
+		for i, v := range raw.Versions {
+			r := h.Versions[i]
+			if v.Number != r.Number || v.Version != r.Version || v.CurrentVersion != r.CurrentVersion || v.Revision != r.Revision ||
+				v.Status != r.Status || v.Digest != r.Digest {
+				t.Errorf("%s version %d: raw %+v, History %+v", n, v.Version, v, r)
+			}
+			got, err := v.AppendCertificate([]byte("x"))
+			if err != nil {
+				t.Fatalf("%s version %d: %v", n, v.Version, err)
+			}
+			var want bytes.Buffer
+			want.WriteString("x")
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(r.Certificate); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+				t.Errorf("%s version %d: AppendCertificate\n got %s\nwant %s", n, v.Version, got, want.Bytes())
+			}
+		}
+	}
+	var nf *registry.NotFoundError
+	if _, err := reg.RawHistory(ctx, "nope"); !errors.As(err, &nf) {
+		t.Errorf("RawHistory of an unknown number: %v, want *registry.NotFoundError", err)
 	}
 }

@@ -290,11 +290,11 @@ var readQueries = []query{
 	{"check", `SELECT ` + certCols + `, COALESCE((SELECT MAX(v.version) FROM versions v WHERE v.number = c.number AND v.digest = ?), 0) FROM certs c WHERE c.number = ?`},
 	{"events", `SELECT seq, number, leaf FROM events WHERE number = ? ORDER BY seq`},
 	// history reads a certificate's row (kind 0), versions (1) and events
-	// (2) with one statement, so in one read transaction.
+	// (2) with one statement, so in one read transaction; without ORDER BY
+	// (two temporary B-trees per lookup), store.ScanHistory sorts.
 	{"history", `SELECT 0, version, revision, status, reason, body_id, scheme, products, valid_from, valid_until, updated, NULL, NULL FROM certs WHERE number = ?1
 		UNION ALL SELECT 1, version, created, '', '', '', '', '', 0, 0, 0, digest, json FROM versions WHERE number = ?1
-		UNION ALL SELECT 2, seq, 0, '', '', '', '', '', 0, 0, 0, NULL, leaf FROM events WHERE number = ?1
-		ORDER BY 1, 2`},
+		UNION ALL SELECT 2, seq, 0, '', '', '', '', '', 0, 0, 0, NULL, leaf FROM events WHERE number = ?1`},
 	{"body", `SELECT id, status, json, updated FROM bodies WHERE id = ?`},
 	{"bodies", `SELECT id, status, json, updated FROM bodies ORDER BY id`},
 	{"seal", `SELECT spki, body_id, not_before, not_after, der, added FROM seal_certs WHERE spki = ?`},
@@ -903,7 +903,7 @@ func (r reader) Ranges(ctx context.Context, leafFrom, leafTo, nodeFrom, nodeTo u
 }
 
 func (r reader) Nodes(ctx context.Context, ids []uint64) ([][]byte, error) {
-	if r.nodesIn != nil && len(ids) > 1 && len(ids) <= maxNodesIn {
+	if r.nodesIn != nil && len(ids) > 1 && (len(ids) <= maxNodesIn || contiguous(ids)) {
 		return r.nodesIn(ctx, ids)
 	}
 	st := r.stmt(ctx, "node")

@@ -1,6 +1,10 @@
 package store
 
-import "fmt"
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
 
 // Rows is what the back ends' query results have in common
 // (database/sql's *Rows and pgx's Rows).
@@ -26,8 +30,11 @@ func DigestOf(b []byte) ([32]byte, error) {
 // 1 a version, 2 an event), two integers (version and revision; version
 // and created; sequence), the certificate's status, reason, body,
 // scheme, products, validity and update time (kind 0 only), a digest
-// (kind 1) and a blob (a version's JSON or an event's leaf). It returns
-// ErrNotFound when there is no certificate row.
+// (kind 1) and a blob (a version's JSON or an event's leaf), in any
+// order: versions and events are sorted here, so that a back end need
+// not sort (SQLite's ORDER BY on the compound query cost two temporary
+// B-trees per lookup). It returns ErrNotFound when there is no
+// certificate row.
 func ScanHistory(rows Rows, number string) (History, error) {
 	var h History
 	found := false
@@ -60,5 +67,15 @@ func ScanHistory(rows Rows, number string) (History, error) {
 	if !found {
 		return h, ErrNotFound
 	}
+	if !slices.IsSortedFunc(h.Versions, byVersion) {
+		slices.SortFunc(h.Versions, byVersion)
+	}
+	if !slices.IsSortedFunc(h.Events, bySeq) {
+		slices.SortFunc(h.Events, bySeq)
+	}
 	return h, nil
 }
+
+func byVersion(a, b Version) int { return cmp.Compare(a.Version, b.Version) }
+
+func bySeq(a, b Event) int { return cmp.Compare(a.Seq, b.Seq) }
