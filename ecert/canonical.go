@@ -190,7 +190,12 @@ func isNormal(v reflect.Value) bool {
 		return v.IsNil() || isNormal(v.Elem())
 	case reflect.Struct:
 		if v.Type() == timeType {
-			t := v.Interface().(time.Time)
+			var t time.Time
+			if v.CanAddr() {
+				t = *v.Addr().Interface().(*time.Time) // no copy to the heap
+			} else {
+				t = v.Interface().(time.Time)
+			}
 			return t.IsZero() || t.Location() == time.UTC
 		}
 		for i := 0; i < v.NumField(); i++ {
@@ -205,7 +210,7 @@ func isNormal(v reflect.Value) bool {
 			}
 		}
 	case reflect.String:
-		return norm.NFC.IsNormalString(v.String())
+		return isNFC(v.String())
 	case reflect.Map:
 		if v.IsNil() {
 			return true
@@ -213,12 +218,32 @@ func isNormal(v reflect.Value) bool {
 		if v.Len() == 0 {
 			return false // an empty map becomes nil
 		}
+		if v.Type() == textType && v.CanInterface() {
+			// most maps: a plain range, without reflect's iterator
+			for k, val := range v.Interface().(Text) {
+				if val == "" || !isNFC(val) || !isNFC(k) {
+					return false
+				}
+			}
+			return true
+		}
 		iter := v.MapRange()
 		for iter.Next() {
 			val := iter.Value().String()
-			if (v.Type() == textType && val == "") || !norm.NFC.IsNormalString(val) || !norm.NFC.IsNormalString(iter.Key().String()) {
+			if (v.Type() == textType && val == "") || !isNFC(val) || !isNFC(iter.Key().String()) {
 				return false
 			}
+		}
+	}
+	return true
+}
+
+// isNFC is norm.NFC.IsNormalString with a fast path for ASCII, which is
+// always in NFC.
+func isNFC(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return norm.NFC.IsNormalString(s)
 		}
 	}
 	return true

@@ -107,6 +107,10 @@ func TestValidateTable(t *testing.T) {
 		{"validity reversed", func(c *ecert.Certificate) { c.ValidUntil = c.ValidFrom.Add(-time.Hour) }, []string{"validUntil", "validUntil"}},
 		{"bad language tag", func(c *ecert.Certificate) { c.Scope["zz-!!"] = "x" }, []string{`scope["zz-!!"]`}},
 		{"any BCP 47 tag", func(c *ecert.Certificate) { c.Scope["zh-Hant-TW"] = "設計"; c.Scope["sr-Latn"] = "x" }, nil},
+		// valid tags are cached after their first parse: a bad one must
+		// fail every time, and the problems stay in key order
+		{"bad language tag again", func(c *ecert.Certificate) { c.Scope["zz-!!"] = "x" }, []string{`scope["zz-!!"]`}},
+		{"empty and bad tags", func(c *ecert.Certificate) { c.Scope[""] = "x"; c.Scope["!b"] = "y"; c.Scope["zh-Hant-TW"] = "z" }, []string{`scope[""]`, `scope["!b"]`}},
 		{"bad url", func(c *ecert.Certificate) { c.VerificationURL = "javascript:alert(1)" }, []string{"verificationURL"}},
 		{"empty signatory", func(c *ecert.Certificate) { c.Signatory = &ecert.Signatory{} }, []string{"signatory.name"}},
 		{"address without country", func(c *ecert.Certificate) { c.Holder.Address.Country = "" }, []string{"holder.address.country"}},

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/text/language"
@@ -274,16 +276,53 @@ func (v *validator) text(path string, t Text, required bool) {
 		v.add(path, "empty")
 		return
 	}
+	bad := false
+	for k := range t {
+		if !isLanguageTag(k) {
+			bad = true
+		}
+	}
+	if !bad {
+		return
+	}
 	keys := make([]string, 0, len(t))
 	for k := range t {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if _, err := language.Parse(k); err != nil || k == "" {
+		if !isLanguageTag(k) {
 			v.add(fmt.Sprintf("%s[%q]", path, k), "not a BCP 47 language tag")
 		}
 	}
+}
+
+// languageTags caches the tags that parsed (up to maxLanguageTags of
+// them): parsing one costs more than the rest of a text's checks, and a
+// register uses a handful of languages.
+var (
+	languageTags  sync.Map // string -> struct{}
+	nLanguageTags atomic.Int32
+)
+
+const maxLanguageTags = 1024
+
+func isLanguageTag(k string) bool {
+	if k == "" {
+		return false
+	}
+	if _, ok := languageTags.Load(k); ok {
+		return true
+	}
+	if _, err := language.Parse(k); err != nil {
+		return false
+	}
+	if nLanguageTags.Load() < maxLanguageTags {
+		if _, loaded := languageTags.LoadOrStore(k, struct{}{}); !loaded {
+			nLanguageTags.Add(1)
+		}
+	}
+	return true
 }
 
 func (v *validator) country(path, c string, required bool) {

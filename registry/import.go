@@ -193,14 +193,92 @@ func (b *batch) importItem(ctx context.Context, it importItem, ch Change, st *Im
 	return nil
 }
 
+// chunk is a run of lines that one worker prepares.
+type chunk struct {
+	items []importItem
+	raws  [][]byte
+	done  chan struct{} // closed when items are prepared
+}
+
+// maxChunk is the most lines in a chunk: enough to make handing chunks
+// to workers cheap, few enough to keep every worker busy.
+const maxChunk = 256
+
+// readBatches reads lines, has them prepared in parallel and sends them
+// in order, in batches of opts.BatchSize lines. Reading, preparing and
+// the caller's writing of earlier batches overlap, so that a slow input
+// (a pipe from a generator, a network stream) costs its own time only.
 func (r *Registry) readBatches(ctx context.Context, rd io.Reader, opts ImportOptions, out chan<- []importItem) error {
+	size := min(maxChunk, opts.BatchSize)
+	work := make(chan *chunk, 2*opts.Workers)
+	ordered := make(chan *chunk, opts.BatchSize/size+2*opts.Workers)
+	var wg sync.WaitGroup
+	for w := 0; w < opts.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range work {
+				for i := range c.items {
+					c.items[i].parse(r, c.raws[i])
+				}
+				c.raws = nil
+				close(c.done)
+			}
+		}()
+	}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(work)
+		defer close(ordered)
+		readErr <- readChunks(ctx, rd, size, work, ordered)
+	}()
+	// stop waits for the reader and the workers, which stop on ctx.
+	stop := func() {
+		for range ordered {
+		}
+		wg.Wait()
+	}
+	batch := make([]importItem, 0, opts.BatchSize)
+	send := func() bool {
+		select {
+		case out <- batch:
+			batch = make([]importItem, 0, opts.BatchSize)
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for c := range ordered {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			stop()
+			return ctx.Err()
+		}
+		for _, it := range c.items {
+			batch = append(batch, it)
+			if len(batch) == opts.BatchSize && !send() {
+				stop()
+				return ctx.Err()
+			}
+		}
+	}
+	wg.Wait()
+	if len(batch) > 0 && !send() {
+		return ctx.Err()
+	}
+	return <-readErr
+}
+
+// readChunks reads lines in chunks of size and hands each chunk to the
+// workers and, in order, to the batcher.
+func readChunks(ctx context.Context, rd io.Reader, size int, work, ordered chan<- *chunk) error {
 	br := bufio.NewReaderSize(rd, 1<<20)
 	var line int64
 	for {
-		items := make([]importItem, 0, opts.BatchSize)
-		raws := make([][]byte, 0, opts.BatchSize)
+		c := &chunk{items: make([]importItem, 0, size), raws: make([][]byte, 0, size), done: make(chan struct{})}
 		var err error
-		for len(items) < opts.BatchSize {
+		for len(c.items) < size {
 			var raw []byte
 			raw, err = readLine(br)
 			if len(raw) > 0 || err == nil {
@@ -211,17 +289,21 @@ func (r *Registry) readBatches(ctx context.Context, rd io.Reader, opts ImportOpt
 					}
 					continue
 				}
-				items = append(items, importItem{line: line, size: int64(len(raw)) + 1})
-				raws = append(raws, raw)
+				c.items = append(c.items, importItem{line: line, size: int64(len(raw)) + 1})
+				c.raws = append(c.raws, raw)
 			}
 			if err != nil {
 				break
 			}
 		}
-		r.prepareItems(items, raws, opts.Workers)
-		if len(items) > 0 {
+		if len(c.items) > 0 {
 			select {
-			case out <- items:
+			case ordered <- c:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			select {
+			case work <- c:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -248,25 +330,6 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 		}
 		return bytes.TrimSuffix(buf, []byte("\n")), err
 	}
-}
-
-func (r *Registry) prepareItems(items []importItem, raws [][]byte, workers int) {
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				items[i].parse(r, raws[i])
-			}
-		}()
-	}
-	for i := range items {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 func (it *importItem) parse(r *Registry, raw []byte) {

@@ -199,7 +199,7 @@ func (r *Registry) loadTree(ctx context.Context, rd store.Reader) (*tlog.Tree, e
 }
 
 func (b *batch) appendEvent(ev *Event) error {
-	leaf, err := json.Marshal(ev)
+	leaf, err := encodeLeaf(ev)
 	if err != nil {
 		return fmt.Errorf("registry: encode event: %w", err)
 	}
@@ -362,7 +362,10 @@ func (b *batch) certOp(ctx context.Context, ev ecert.EventType, number string, p
 	if number == "" {
 		return nil, &InputError{Reason: "empty certificate number"}
 	}
-	fp := fingerprint("cert", string(ev), number, digest.String(), ch.Reason, ch.Actor)
+	var fp [32]byte // only needed with a request key (not on import)
+	if ch.RequestKey != "" {
+		fp = fingerprint("cert", string(ev), number, digest.String(), ch.Reason, ch.Actor)
+	}
 	if rc, err := b.request(ctx, ch.RequestKey, fp); rc != nil || err != nil {
 		return rc, err
 	}
@@ -530,7 +533,35 @@ func effective(c *store.Cert, t time.Time) ecert.Status {
 
 // fold is the search form of a name: NFC, lower case, spaces collapsed.
 func fold(s string) string {
+	if f, ok := foldASCII(s); ok {
+		return f
+	}
 	return strings.Join(strings.Fields(strings.ToLower(norm.NFC.String(s))), " ")
+}
+
+// foldASCII is fold for ASCII text (which NFC leaves alone), in one
+// pass; ok is false for any other text.
+func foldASCII(s string) (string, bool) {
+	b := make([]byte, 0, len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80:
+			return "", false
+		case c == ' ' || c >= '\t' && c <= '\r':
+			space = len(b) > 0
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if space {
+			b = append(b, ' ')
+			space = false
+		}
+		b = append(b, c)
+	}
+	return string(b), true
 }
 
 func terms(c *ecert.Certificate) []store.Term {

@@ -89,6 +89,10 @@ var migrations = []string{
 		size BIGINT NOT NULL
 	);
 	INSERT INTO log_head (id, size) VALUES (1, 0);`,
+	// Version 2: terms are deleted by their key (the registry knows the
+	// terms of the version it replaces), so the index by number, one
+	// more index entry per term on every import, goes (as in SQLite).
+	`DROP INDEX IF EXISTS terms_number;`,
 }
 
 // Open connects to the database named by a pgx connection string and
@@ -199,12 +203,22 @@ func (t *pgTx) Write(ctx context.Context, w *store.Writes) error {
 			return []any{int64(n.ID), n.Hash}
 		}},
 	}
-	// Terms may repeat a (kind, term, number) that COPY would refuse.
-	for _, tm := range w.DeleteTerms {
-		b.Queue(`DELETE FROM terms WHERE kind = $1 AND term = $2 AND number = $3`, tm.Kind, tm.Term, tm.Number)
+	// Terms may repeat a (kind, term, number) that COPY would refuse:
+	// they go as three arrays in one statement (many) or a statement
+	// each (few).
+	if len(w.DeleteTerms) >= copyThreshold {
+		b.Queue(`DELETE FROM terms WHERE (kind, term, number) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`, termColumns(w.DeleteTerms)...)
+	} else {
+		for _, tm := range w.DeleteTerms {
+			b.Queue(`DELETE FROM terms WHERE kind = $1 AND term = $2 AND number = $3`, tm.Kind, tm.Term, tm.Number)
+		}
 	}
-	for _, tm := range w.Terms {
-		b.Queue(`INSERT INTO terms (kind, term, number) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, tm.Kind, tm.Term, tm.Number)
+	if len(w.Terms) >= copyThreshold {
+		b.Queue(`INSERT INTO terms (kind, term, number) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING`, termColumns(w.Terms)...)
+	} else {
+		for _, tm := range w.Terms {
+			b.Queue(`INSERT INTO terms (kind, term, number) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, tm.Kind, tm.Term, tm.Number)
+		}
 	}
 	for _, c := range copies {
 		if c.n == 0 || c.n >= copyThreshold {
@@ -246,6 +260,16 @@ func (t *pgTx) Write(ctx context.Context, w *store.Writes) error {
 		return dup(err)
 	}
 	return nil
+}
+
+// termColumns returns the kinds, terms and numbers of ts as three
+// arrays.
+func termColumns(ts []store.Term) []any {
+	kinds, terms, numbers := make([]string, len(ts)), make([]string, len(ts)), make([]string, len(ts))
+	for i, tm := range ts {
+		kinds[i], terms[i], numbers[i] = tm.Kind, tm.Term, tm.Number
+	}
+	return []any{kinds, terms, numbers}
 }
 
 type querier interface {

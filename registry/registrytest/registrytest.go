@@ -150,6 +150,7 @@ func Run(t *testing.T, open Opener) {
 		{"Injection", testInjection},
 		{"Log", testLog},
 		{"Proofs", testProofs},
+		{"ImportNewVersions", testImportNewVersions},
 		{"ImportExport", testImportExport},
 		{"RawHistory", testRawHistory},
 	}
@@ -977,6 +978,62 @@ func testProofs(t *testing.T, e *env) {
 				t.Fatalf("consistency %d -> %d: %v", s1, s, err)
 			}
 		}
+	}
+}
+
+// testImportNewVersions imports 100 certificates, then a new version of
+// each with another holder in one batch: the search terms of the old
+// versions go (a back end may delete them in bulk) and those of the new
+// ones come, manufacturer terms included.
+func testImportNewVersions(t *testing.T, e *env) {
+	ctx, reg := e.ctx, e.reg
+	var v1, v2 bytes.Buffer
+	for i := 600; i < 700; i++ {
+		c := Gen(i)
+		n := c.NewVersion()
+		n.Holder.Name = ecert.Text{"en": fmt.Sprintf("Renamed %d", i), "zh": fmt.Sprintf("新名称%d", i)}
+		for _, x := range []struct {
+			w *bytes.Buffer
+			c *ecert.Certificate
+		}{{&v1, c}, {&v2, n}} {
+			b, err := json.Marshal(x.c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.w.Write(append(b, '\n'))
+		}
+	}
+	for _, in := range []*bytes.Buffer{&v1, &v2} {
+		if st, err := reg.Import(ctx, in, registry.ImportOptions{BatchSize: 1000}); err != nil || st.Certificates != 100 {
+			t.Fatalf("Import: %+v %v", st, err)
+		}
+	}
+	count := func(q registry.Query) int {
+		t.Helper()
+		q.Limit = registry.MaxLimit
+		p, err := reg.Search(ctx, q)
+		if err != nil {
+			t.Fatalf("Search %+v: %v", q, err)
+		}
+		return len(p.Records)
+	}
+	for _, c := range []struct {
+		q    registry.Query
+		want int
+	}{
+		{registry.Query{HolderPrefix: GenHolder(600)[:len("Holder 000006")]}, 0},
+		{registry.Query{HolderPrefix: "制造有限公司000006"}, 0},
+		{registry.Query{HolderPrefix: "renamed"}, 100},
+		{registry.Query{HolderPrefix: "新名称6"}, 100},
+		{registry.Query{ManufacturerPrefix: "factory 006"}, 100},
+	} {
+		if got := count(c.q); got != c.want {
+			t.Errorf("Search %+v: %d certificates, want %d", c.q, got, c.want)
+		}
+	}
+	r, err := reg.Get(ctx, GenNumber(650))
+	if err != nil || r.Certificate.Version != 2 {
+		t.Fatalf("Get: %+v %v", r, err)
 	}
 }
 

@@ -148,12 +148,12 @@ var bulkInserts = map[string]struct {
 	head string
 	cols int
 }{
-	"insCert":    {`INSERT INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated)`, 11},
-	"insVersion": {`INSERT INTO versions (number, version, digest, json, created)`, 5},
-	"insEvent":   {`INSERT INTO events (seq, number, leaf)`, 3},
+	"insCert":    {`INSERT OR FAIL INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated)`, 11},
+	"insVersion": {`INSERT OR FAIL INTO versions (number, version, digest, json, created)`, 5},
+	"insEvent":   {`INSERT OR FAIL INTO events (seq, number, leaf)`, 3},
 	"insTerm":    {`INSERT OR IGNORE INTO terms (kind, term, number)`, 3},
-	"insNode":    {`INSERT INTO nodes (id, hash)`, 2},
-	"insRequest": {`INSERT INTO requests (key, fingerprint, seq)`, 3},
+	"insNode":    {`INSERT OR FAIL INTO nodes (id, hash)`, 2},
+	"insRequest": {`INSERT OR FAIL INTO requests (key, fingerprint, seq)`, 3},
 }
 
 func bulkQueries() []query {
@@ -311,14 +311,14 @@ var readQueries = []query{
 }
 
 var writeQueries = []query{
-	{"insCert", `INSERT INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
+	{"insCert", `INSERT OR FAIL INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`},
 	{"updCert", `UPDATE certs SET version = ?, revision = ?, status = ?, reason = ?, body_id = ?, scheme = ?, valid_from = ?, valid_until = ?, products = ?, updated = ? WHERE number = ?`},
-	{"insVersion", `INSERT INTO versions (number, version, digest, json, created) VALUES (?, ?, ?, ?, ?)`},
-	{"insEvent", `INSERT INTO events (seq, number, leaf) VALUES (?, ?, ?)`},
+	{"insVersion", `INSERT OR FAIL INTO versions (number, version, digest, json, created) VALUES (?, ?, ?, ?, ?)`},
+	{"insEvent", `INSERT OR FAIL INTO events (seq, number, leaf) VALUES (?, ?, ?)`},
 	{"delTerm", `DELETE FROM terms WHERE kind = ? AND term = ? AND number = ?`},
 	{"insTerm", `INSERT OR IGNORE INTO terms (kind, term, number) VALUES (?, ?, ?)`},
-	{"insNode", `INSERT INTO nodes (id, hash) VALUES (?, ?)`},
-	{"insRequest", `INSERT INTO requests (key, fingerprint, seq) VALUES (?, ?, ?)`},
+	{"insNode", `INSERT OR FAIL INTO nodes (id, hash) VALUES (?, ?)`},
+	{"insRequest", `INSERT OR FAIL INTO requests (key, fingerprint, seq) VALUES (?, ?, ?)`},
 	{"putBody", `INSERT INTO bodies (id, status, json, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, json = excluded.json, updated = excluded.updated`},
 	{"putSeal", `INSERT INTO seal_certs (spki, body_id, not_before, not_after, der, added) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (spki) DO UPDATE SET not_before = excluded.not_before, not_after = excluded.not_after`},
 	{"setLogSize", `UPDATE log_head SET size = ? WHERE id = 1`},
@@ -391,16 +391,17 @@ type sqliteTx struct {
 }
 
 // insert writes n rows with the single-row statement single, in chunks
-// of bulkRows rows through a multi-row INSERT built from head.
-func (t *sqliteTx) insert(ctx context.Context, single string, cols, n int, row func(i int) []any) error {
+// of bulkRows rows through its multi-row form; row appends the values of
+// row i to args.
+func (t *sqliteTx) insert(ctx context.Context, single string, cols, n int, row func(args []any, i int) []any) error {
 	i := 0
+	args := make([]any, 0, cols*min(n, bulkRows))
 	if n >= bulkRows {
 		st := t.stmt(ctx, "bulk:"+single)
-		args := make([]any, 0, cols*bulkRows)
 		for ; i+bulkRows <= n; i += bulkRows {
 			args = args[:0]
 			for j := i; j < i+bulkRows; j++ {
-				args = append(args, row(j)...)
+				args = row(args, j)
 			}
 			if _, err := st.ExecContext(ctx, args...); err != nil {
 				return writeErr(single, err)
@@ -408,7 +409,7 @@ func (t *sqliteTx) insert(ctx context.Context, single string, cols, n int, row f
 		}
 	}
 	for ; i < n; i++ {
-		if _, err := t.stmt(ctx, single).ExecContext(ctx, row(i)...); err != nil {
+		if _, err := t.stmt(ctx, single).ExecContext(ctx, row(args[:0], i)...); err != nil {
 			return writeErr(single, err)
 		}
 	}
@@ -436,33 +437,33 @@ func (t *sqliteTx) Write(ctx context.Context, w *store.Writes) error {
 		}
 	}
 	inserts := []struct {
-		single, head string
-		cols, n      int
-		row          func(i int) []any
+		single  string
+		cols, n int
+		row     func(args []any, i int) []any
 	}{
-		{"insCert", `INSERT INTO certs (number, version, revision, status, reason, body_id, scheme, valid_from, valid_until, products, updated)`, 11, len(w.NewCerts), func(i int) []any {
-			c := w.NewCerts[i]
-			return []any{c.Number, c.Version, c.Revision, c.Status, c.Reason, c.BodyID, c.Scheme, c.ValidFrom, c.ValidUntil, c.Products, c.Updated}
+		{"insCert", 11, len(w.NewCerts), func(args []any, i int) []any {
+			c := &w.NewCerts[i]
+			return append(args, c.Number, c.Version, c.Revision, c.Status, c.Reason, c.BodyID, c.Scheme, c.ValidFrom, c.ValidUntil, c.Products, c.Updated)
 		}},
-		{"insVersion", `INSERT INTO versions (number, version, digest, json, created)`, 5, len(w.Versions), func(i int) []any {
-			v := w.Versions[i]
-			return []any{v.Number, v.Version, v.Digest[:], v.JSON, v.Created}
+		{"insVersion", 5, len(w.Versions), func(args []any, i int) []any {
+			v := &w.Versions[i]
+			return append(args, v.Number, v.Version, v.Digest[:], v.JSON, v.Created)
 		}},
-		{"insEvent", `INSERT INTO events (seq, number, leaf)`, 3, len(w.Events), func(i int) []any {
-			e := w.Events[i]
-			return []any{int64(e.Seq), e.Number, e.Leaf}
+		{"insEvent", 3, len(w.Events), func(args []any, i int) []any {
+			e := &w.Events[i]
+			return append(args, int64(e.Seq), e.Number, e.Leaf)
 		}},
-		{"insTerm", `INSERT OR IGNORE INTO terms (kind, term, number)`, 3, len(w.Terms), func(i int) []any {
-			tm := w.Terms[i]
-			return []any{tm.Kind, tm.Term, tm.Number}
+		{"insTerm", 3, len(w.Terms), func(args []any, i int) []any {
+			tm := &w.Terms[i]
+			return append(args, tm.Kind, tm.Term, tm.Number)
 		}},
-		{"insNode", `INSERT INTO nodes (id, hash)`, 2, len(w.Nodes), func(i int) []any {
-			n := w.Nodes[i]
-			return []any{int64(n.ID), n.Hash}
+		{"insNode", 2, len(w.Nodes), func(args []any, i int) []any {
+			n := &w.Nodes[i]
+			return append(args, int64(n.ID), n.Hash)
 		}},
-		{"insRequest", `INSERT INTO requests (key, fingerprint, seq)`, 3, len(w.Requests), func(i int) []any {
-			q := w.Requests[i]
-			return []any{q.Key, q.Fingerprint[:], int64(q.Seq)}
+		{"insRequest", 3, len(w.Requests), func(args []any, i int) []any {
+			q := &w.Requests[i]
+			return append(args, q.Key, q.Fingerprint[:], int64(q.Seq))
 		}},
 	}
 	for _, in := range inserts {
