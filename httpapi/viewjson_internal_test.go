@@ -112,9 +112,15 @@ func TestRawViewMatchesLookup(t *testing.T) {
 	odd.StatusReason = ecert.Text{"en": "as issued"}
 	steps := []func() error{
 		func() error { _, err := reg.Issue(ctx, odd, registry.Change{}); return err },
-		func() error { _, err := reg.Suspend(ctx, n(1), registry.Change{Reason: `audit "late" <&> ü`}); return err },
+		func() error {
+			_, err := reg.Suspend(ctx, n(1), registry.Change{Reason: `audit "late" <&> ü`})
+			return err
+		},
 		func() error { _, err := reg.Suspend(ctx, n(2), registry.Change{}); return err },
-		func() error { _, err := reg.Revoke(ctx, n(3), registry.Change{Reason: "fraud", Actor: "x\"y"}); return err },
+		func() error {
+			_, err := reg.Revoke(ctx, n(3), registry.Change{Reason: "fraud", Actor: "x\"y"})
+			return err
+		},
 		func() error {
 			c := registrytest.Gen(4).NewVersion()
 			c.Scope = ecert.Text{"en": "wider"}
