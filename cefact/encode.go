@@ -63,6 +63,13 @@ func writeDoc(w io.Writer, root *etree.Element) error {
 	buf = append(buf, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"...)
 	buf = writeElem(&x, buf, root, 0)
 	buf = append(buf, '\n')
+	return x.finish(bp, buf)
+}
+
+// finish flushes what is left of buf, returns the pooled buffer bp (when
+// it has not grown beyond 1 MiB) and reports the first encoding or write
+// error.
+func (x *xmlWriter) finish(bp *[]byte, buf []byte) error {
 	if x.err == nil {
 		buf = x.flush(buf)
 	}

@@ -317,20 +317,7 @@ func encodeDirect(w io.Writer, c *ecert.Certificate) error {
 	buf = x.consignment(buf, c)
 	buf = x.end(buf, "rsm:SPSCertificate")
 	buf = append(buf, '\n')
-	if x.err == nil {
-		buf = x.flush(buf)
-	}
-	if cap(buf) <= 1<<20 {
-		*bp = buf[:0]
-		writers.Put(bp)
-	}
-	if x.err != nil {
-		return fmt.Errorf("cefact: encode: %w", x.err)
-	}
-	if x.werr != nil {
-		return fmt.Errorf("cefact: encode: %w", x.werr)
-	}
-	return nil
+	return x.finish(bp, buf)
 }
 
 // docNotes writes the document-level notes, in encodeTree's order.
