@@ -209,9 +209,10 @@ func (b *jsonBuf) rawView(h *registry.RawHistory) (bodyID string, ok bool) {
 	b.digest(cur.Digest)
 	b.key(`,"versions":[`)
 	base := "/certificates/" + escapeSeg(h.Number) + "/versions/"
+	curIssued, curOK := rawjson.Find(cur.JSON, ms, "issueDate")
 	for i := range h.Versions {
 		r := &h.Versions[i]
-		issued, ok := rawjson.Find(cur.JSON, ms, "issueDate")
+		issued, ok := curIssued, curOK
 		if r != cur {
 			vms, err := rawjson.Members(r.JSON, mbuf[len(ms):len(ms)])
 			if err != nil {
@@ -295,25 +296,12 @@ func (b *jsonBuf) versionRaw(v *VersionView, issueDate []byte) {
 }
 
 func (b *jsonBuf) version(v *VersionView) error {
-	b.key(`{"version":`)
-	b.int(int64(v.Version))
-	b.key(`,"status":`)
-	b.str(string(v.Status))
-	b.key(`,"digest":`)
-	b.digest(v.Digest)
-	b.key(`,"issueDate":`)
-	if err := b.time(v.IssueDate); err != nil {
+	var tb [40]byte
+	issued, err := v.IssueDate.AppendText(append(tb[:0], '"'))
+	if err != nil {
 		return err
 	}
-	b.key(`,"pdf":`)
-	b.str(v.PDF)
-	b.key(`,"xml":`)
-	b.str(v.XML)
-	if v.Statement != "" {
-		b.key(`,"statement":`)
-		b.str(v.Statement)
-	}
-	b.WriteByte('}')
+	b.versionRaw(v, append(issued, '"'))
 	return nil
 }
 
