@@ -8,12 +8,15 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"strings"
+
+	"github.com/ecertkit/ecertkit/registry/internal/store"
 )
 
-// compactOrder is the order in which Compact writes the tables: those a
-// lookup reads first (the current state, the events and their index by
-// number, the versions), then the rest.
-var compactOrder = []string{"certs", "events", "versions", "terms", "nodes", "requests", "bodies", "seal_certs", "log_head"}
+// compactOrder is the order in which Compact writes the tables: the
+// history documents a lookup reads, then the current state (Get, Check),
+// the events and their index by number, the versions, then the rest.
+var compactOrder = []string{"history", "certs", "events", "versions", "terms", "nodes", "requests", "bodies", "seal_certs", "log_head"}
 
 // Compact writes a compacted copy of the registry database at src to
 // dst, a file that must not exist; the registry at src may be in use
@@ -23,7 +26,10 @@ var compactOrder = []string{"certs", "events", "versions", "terms", "nodes", "re
 // (modernc.org/sqlite maps at most the first 2 GiB) holds as much of
 // them as it can: on a large registry, History and Get then read fewer
 // pages with system calls. Certificates added later are written where
-// the file has room, so the order holds until the next compaction.
+// the file has room, so the order holds until the next compaction. The
+// copy has a history document for every certificate, written from the
+// three tables for those that have none in src (a registry from before
+// schema version 3).
 //
 // To use the copy, stop the programs that have src open and rename dst
 // over it.
@@ -76,6 +82,13 @@ func Compact(ctx context.Context, src, dst string) (err error) {
 		}
 	}
 	for _, t := range compactOrder {
+		if t == "history" {
+			if err := compactHistory(ctx, conn); err != nil {
+				conn.ExecContext(ctx, "ROLLBACK")
+				return fmt.Errorf("copy history: %w", err)
+			}
+			continue
+		}
 		q := fmt.Sprintf("INSERT INTO main.%s SELECT * FROM src.%s ORDER BY 1", t, t)
 		if t == "versions" {
 			q = "INSERT INTO main.versions SELECT * FROM src.versions ORDER BY number, version"
@@ -118,4 +131,58 @@ func quote(s string) string {
 		out = append(out, s[i])
 	}
 	return string(append(out, '\''))
+}
+
+// compactHistory writes main.history in number order: src's document
+// for each certificate, or one built from src's three tables.
+func compactHistory(ctx context.Context, conn *sql.Conn) error {
+	var tableSQL string
+	for _, q := range readQueries {
+		if q.name == "history" {
+			tableSQL = q.sql
+		}
+	}
+	for _, t := range []string{"certs", "versions", "events"} {
+		tableSQL = strings.ReplaceAll(tableSQL, "FROM "+t+" ", "FROM src."+t+" ")
+	}
+	table, err := conn.PrepareContext(ctx, tableSQL)
+	if err != nil {
+		return err
+	}
+	defer table.Close()
+	ins, err := conn.PrepareContext(ctx, "INSERT INTO main.history (number, doc) VALUES (?, ?)")
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	rows, err := conn.QueryContext(ctx, "SELECT c.number, h.doc FROM src.certs c LEFT JOIN src.history h ON h.number = c.number ORDER BY c.number")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var buf []byte
+	for rows.Next() {
+		var number string
+		var doc []byte
+		if err := rows.Scan(&number, &doc); err != nil {
+			return err
+		}
+		if doc == nil {
+			tr, err := table.QueryContext(ctx, number)
+			if err != nil {
+				return err
+			}
+			h, err := store.ScanHistory(tr, number)
+			tr.Close()
+			if err != nil {
+				return fmt.Errorf("%s: %w", number, err)
+			}
+			buf = appendHistDoc(buf[:0], &h)
+			doc = buf
+		}
+		if _, err := ins.ExecContext(ctx, number, doc); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

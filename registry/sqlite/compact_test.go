@@ -81,7 +81,7 @@ func TestCompact(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := dump(t, src)
-	for _, tb := range []string{"certs", "events", "versions", "terms", "nodes", "requests", "bodies", "log_head"} {
+	for _, tb := range []string{"history", "certs", "events", "versions", "terms", "nodes", "requests", "bodies", "log_head"} {
 		if len(before[tb]) == 0 {
 			t.Errorf("no rows in %s to compare", tb)
 		}
@@ -113,5 +113,56 @@ func TestCompact(t *testing.T) {
 	defer db.Close()
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal mode of the copy: %q, %v", mode, err)
+	}
+}
+
+// Compacting a registry whose certificates have no history documents (as
+// one from before schema version 3, or a part of one) writes them all,
+// equal to the rows; the rest of the copy is the original's.
+func TestCompactWritesMissingHistories(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "src.db"), filepath.Join(dir, "dst.db")
+	reg, err := Open(ctx, src, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	registrytest.WriteJSONL(&buf, 0, 200)
+	if _, err := reg.Import(ctx, &buf, registry.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := registrytest.Gen(150).NewVersion()
+	c.Scope = ecert.Text{"en": "wider"}
+	if _, err := reg.Modify(ctx, c, registry.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	reg.Close()
+	want := registryHistories(t, src, 200)
+	raw, err := sql.Open("sqlite", "file:"+src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("DELETE FROM history WHERE number < ?", registrytest.GenNumber(120)); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if n := countRows(t, src, "history"); n != 80 {
+		t.Fatalf("%d history documents left in the source; want 80", n)
+	}
+	if err := Compact(ctx, src, dst); err != nil {
+		t.Fatal(err)
+	}
+	if docs := checkHistories(t, dst); docs != 200 {
+		t.Errorf("%d history documents in the copy; want 200", docs)
+	}
+	if diff := cmp.Diff(want, registryHistories(t, dst, 200), equateEmpty); diff != "" {
+		t.Errorf("histories differ after compaction (-before +after):\n%s", diff)
+	}
+	before, after := dump(t, src), dump(t, dst)
+	delete(before, "history")
+	delete(after, "history")
+	if diff := cmp.Diff(before, after); diff != "" {
+		t.Errorf("compacted rows differ (-src +dst):\n%s", diff)
 	}
 }

@@ -7,31 +7,44 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ecertkit/ecertkit/ecert"
 	"github.com/ecertkit/ecertkit/registry"
 	"github.com/ecertkit/ecertkit/registry/registrytest"
 )
 
 // A database written at schema version 1 opens, is brought up to date,
-// and keeps working: search, renaming modifications, the log.
+// and keeps working: search, renaming modifications, the log, and
+// histories read from the three tables until a change writes the
+// certificate's history document.
 func TestMigrateFromVersion1(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v1.db")
-	all := migrations
-	migrations = all[:1]
 	reg, err := Open(ctx, path, registry.Options{})
 	if err != nil {
-		migrations = all
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	registrytest.WriteJSONL(&buf, 0, 100)
 	_, err = reg.Import(ctx, &buf, registry.ImportOptions{})
 	reg.Close()
-	migrations = all
 	if err != nil {
 		t.Fatal(err)
 	}
+	// What the program of schema version 1 wrote: the same rows, the
+	// index that version 2 drops, no history table.
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TABLE history", "CREATE INDEX terms_number ON terms (number)", "PRAGMA user_version = 1"} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	raw.Close()
+	before := registryHistories(t, path, 100)
 
 	reg, err = Open(ctx, path, registry.Options{})
 	if err != nil {
@@ -68,4 +81,23 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if _, err := reg.VerifyLog(ctx); err != nil {
 		t.Error(err)
 	}
+	var docs int
+	db.QueryRow("SELECT COUNT(*) FROM history").Scan(&docs)
+	if docs != 1 {
+		t.Errorf("%d history documents after one change; want 1 (the modified certificate's)", docs)
+	}
+	reg.Close()
+	after := registryHistories(t, path, 100)
+	for i := range before {
+		if i == 42 {
+			if len(after[i].Versions) != 2 || len(after[i].Events) != 2 {
+				t.Errorf("modified certificate: %d versions, %d events; want 2, 2", len(after[i].Versions), len(after[i].Events))
+			}
+			continue
+		}
+		if diff := cmp.Diff(before[i], after[i]); diff != "" {
+			t.Errorf("history of certificate %d changed (-before +after):\n%s", i, diff)
+		}
+	}
+	checkHistories(t, path)
 }

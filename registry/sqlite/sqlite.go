@@ -102,6 +102,14 @@ var migrations = []string{
 	// terms of the version it replaces), so the index by number, one
 	// B-tree insert per term on every import, goes.
 	`DROP INDEX IF EXISTS terms_number;`,
+	// Version 3: each certificate's history as one document (histdoc.go),
+	// so that a lookup reads one row. Rows are written with each change;
+	// certificates recorded before have none until their next change or
+	// Compact, and are read from the three tables meanwhile.
+	`CREATE TABLE history (
+		number TEXT PRIMARY KEY,
+		doc BLOB NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // Open opens (creating if needed) the registry in the SQLite file at
@@ -154,6 +162,7 @@ var bulkInserts = map[string]struct {
 	"insTerm":    {`INSERT OR IGNORE INTO terms (kind, term, number)`, 3},
 	"insNode":    {`INSERT OR FAIL INTO nodes (id, hash)`, 2},
 	"insRequest": {`INSERT OR FAIL INTO requests (key, fingerprint, seq)`, 3},
+	"insHistory": {`INSERT OR FAIL INTO history (number, doc)`, 2},
 }
 
 func bulkQueries() []query {
@@ -289,6 +298,8 @@ var readQueries = []query{
 	{"byDigest", `SELECT MAX(version) FROM versions WHERE number = ? AND digest = ? HAVING COUNT(*) > 0`},
 	{"check", `SELECT ` + certCols + `, COALESCE((SELECT MAX(v.version) FROM versions v WHERE v.number = c.number AND v.digest = ?), 0) FROM certs c WHERE c.number = ?`},
 	{"events", `SELECT seq, number, leaf FROM events WHERE number = ? ORDER BY seq`},
+	// historyDoc reads a certificate's history document (histdoc.go).
+	{"historyDoc", `SELECT doc FROM history WHERE number = ?`},
 	// history reads a certificate's row (kind 0), versions (1) and events
 	// (2) with one statement, so in one read transaction; without ORDER BY
 	// (two temporary B-trees per lookup), store.ScanHistory sorts.
@@ -319,6 +330,8 @@ var writeQueries = []query{
 	{"insTerm", `INSERT OR IGNORE INTO terms (kind, term, number) VALUES (?, ?, ?)`},
 	{"insNode", `INSERT OR FAIL INTO nodes (id, hash) VALUES (?, ?)`},
 	{"insRequest", `INSERT OR FAIL INTO requests (key, fingerprint, seq) VALUES (?, ?, ?)`},
+	{"insHistory", `INSERT OR FAIL INTO history (number, doc) VALUES (?, ?)`},
+	{"putHistory", `INSERT INTO history (number, doc) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET doc = excluded.doc`},
 	{"putBody", `INSERT INTO bodies (id, status, json, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, json = excluded.json, updated = excluded.updated`},
 	{"putSeal", `INSERT INTO seal_certs (spki, body_id, not_before, not_after, der, added) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (spki) DO UPDATE SET not_before = excluded.not_before, not_after = excluded.not_after`},
 	{"setLogSize", `UPDATE log_head SET size = ? WHERE id = 1`},
@@ -486,7 +499,55 @@ func (t *sqliteTx) Write(ctx context.Context, w *store.Writes) error {
 			return err
 		}
 	}
+	if err := t.writeHistories(ctx, w); err != nil {
+		return err
+	}
 	return exec("setLogSize", int64(w.LogSize))
+}
+
+// writeHistories brings the history rows of the certificates that w
+// touches in step with the rows written: a new certificate's document
+// is built from w; a changed one's is read back from the three tables
+// (which hold w's rows by now) and replaced.
+func (t *sqliteTx) writeHistories(ctx context.Context, w *store.Writes) error {
+	docs := newHistories(w, nil)
+	if err := t.insert(ctx, "insHistory", 2, len(docs), func(args []any, i int) []any {
+		return append(args, w.NewCerts[i].Number, docs[i])
+	}); err != nil {
+		return err
+	}
+	isNew := make(map[string]bool, len(w.NewCerts))
+	for i := range w.NewCerts {
+		isNew[w.NewCerts[i].Number] = true
+	}
+	var changed []string
+	add := func(n string) {
+		if n != "" && !isNew[n] {
+			isNew[n] = true // once
+			changed = append(changed, n)
+		}
+	}
+	for i := range w.UpdatedCerts {
+		add(w.UpdatedCerts[i].Number)
+	}
+	for i := range w.Versions {
+		add(w.Versions[i].Number)
+	}
+	for i := range w.Events {
+		add(w.Events[i].Number)
+	}
+	var buf []byte
+	for _, n := range changed {
+		h, err := t.tableHistory(ctx, n)
+		if err != nil {
+			return fmt.Errorf("sqlite: history of %s: %w", n, err)
+		}
+		buf = appendHistDoc(buf[:0], &h)
+		if _, err := t.stmt(ctx, "putHistory").ExecContext(ctx, n, buf); err != nil {
+			return writeErr("putHistory", err)
+		}
+	}
+	return nil
 }
 
 type querier interface {
@@ -691,7 +752,31 @@ func (r reader) Events(ctx context.Context, number string) ([]store.Event, error
 	return scanEvents(r.stmt(ctx, "events").QueryContext(ctx, number))
 }
 
+// History reads the certificate's history document, or its rows in the
+// three tables when it has none (see histdoc.go).
+//
+// The document is read with one point query on the primary key, which
+// takes microseconds: it does not watch ctx (ctx is checked before it),
+// since watching costs database/sql and the driver a goroutine each per
+// query, more than the query. The three-table read watches ctx.
 func (r reader) History(ctx context.Context, number string) (store.History, error) {
+	if err := ctx.Err(); err != nil {
+		return store.History{}, err
+	}
+	var doc []byte
+	err := r.stmt(ctx, "historyDoc").QueryRowContext(context.WithoutCancel(ctx), number).Scan(&doc)
+	switch {
+	case err == nil:
+		return decodeHistDoc(number, doc)
+	case !errors.Is(err, sql.ErrNoRows):
+		return store.History{}, err
+	}
+	return r.tableHistory(ctx, number)
+}
+
+// tableHistory reads a certificate's history from the certs, versions
+// and events tables.
+func (r reader) tableHistory(ctx context.Context, number string) (store.History, error) {
 	rows, err := r.stmt(ctx, "history").QueryContext(ctx, number)
 	if err != nil {
 		return store.History{}, err
