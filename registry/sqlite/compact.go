@@ -133,9 +133,12 @@ func quote(s string) string {
 	return string(append(out, '\''))
 }
 
-// compactHistory writes main.history in number order: src's document
-// for each certificate, or one built from src's three tables.
+// compactHistory copies src's history documents into main in key order,
+// then writes those that src lacks from src's three tables.
 func compactHistory(ctx context.Context, conn *sql.Conn) error {
+	if _, err := conn.ExecContext(ctx, "INSERT INTO main.history SELECT * FROM src.history ORDER BY id"); err != nil {
+		return err
+	}
 	var tableSQL string
 	for _, q := range readQueries {
 		if q.name == "history" {
@@ -150,12 +153,12 @@ func compactHistory(ctx context.Context, conn *sql.Conn) error {
 		return err
 	}
 	defer table.Close()
-	ins, err := conn.PrepareContext(ctx, "INSERT INTO main.history (number, doc) VALUES (?, ?)")
+	ins, err := conn.PrepareContext(ctx, "INSERT OR IGNORE INTO main.history (id, number, doc) VALUES (?, ?, ?)")
 	if err != nil {
 		return err
 	}
 	defer ins.Close()
-	rows, err := conn.QueryContext(ctx, "SELECT c.number, h.doc FROM src.certs c LEFT JOIN src.history h ON h.number = c.number ORDER BY c.number")
+	rows, err := conn.QueryContext(ctx, "SELECT number FROM src.certs EXCEPT SELECT number FROM src.history")
 	if err != nil {
 		return err
 	}
@@ -163,24 +166,20 @@ func compactHistory(ctx context.Context, conn *sql.Conn) error {
 	var buf []byte
 	for rows.Next() {
 		var number string
-		var doc []byte
-		if err := rows.Scan(&number, &doc); err != nil {
+		if err := rows.Scan(&number); err != nil {
 			return err
 		}
-		if doc == nil {
-			tr, err := table.QueryContext(ctx, number)
-			if err != nil {
-				return err
-			}
-			h, err := store.ScanHistory(tr, number)
-			tr.Close()
-			if err != nil {
-				return fmt.Errorf("%s: %w", number, err)
-			}
-			buf = appendHistDoc(buf[:0], &h)
-			doc = buf
+		tr, err := table.QueryContext(ctx, number)
+		if err != nil {
+			return err
 		}
-		if _, err := ins.ExecContext(ctx, number, doc); err != nil {
+		h, err := store.ScanHistory(tr, number)
+		tr.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", number, err)
+		}
+		buf = appendHistDoc(buf[:0], &h)
+		if _, err := ins.ExecContext(ctx, histKey(number), number, buf); err != nil {
 			return err
 		}
 	}

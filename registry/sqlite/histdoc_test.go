@@ -282,3 +282,58 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// Numbers whose keys collide: the first to be recorded keeps the
+// document, the others are read from the three tables, and every
+// history stays right through changes and compaction.
+func TestHistoryKeyCollision(t *testing.T) {
+	orig := histKey
+	histKey = func(n string) int64 { return int64(len(n)) } // every generated number collides
+	defer func() { histKey = orig }()
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "registry.db")
+	reg, err := Open(ctx, path, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	registrytest.WriteJSONL(&buf, 0, 30)
+	if _, err := reg.Import(ctx, &buf, registry.ImportOptions{BatchSize: 7}); err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range []int{0, 5} {
+		if _, err := reg.Suspend(ctx, registrytest.GenNumber(i), registry.Change{Reason: "audit"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg.Close()
+	want := make([]store.History, 30)
+	func() {
+		s, err := openStore(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		for i := range want {
+			if want[i], err = s.tableHistory(ctx, registrytest.GenNumber(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}()
+	dst := filepath.Join(dir, "compact.db")
+	if err := Compact(ctx, path, dst); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, dst} {
+		if docs := checkHistories(t, p); docs != 1 {
+			t.Errorf("%s: %d history documents; want 1 (all keys collide)", filepath.Base(p), docs)
+		}
+		if diff := cmp.Diff(want, registryHistories(t, p, 30), equateEmpty); diff != "" {
+			t.Errorf("%s: histories differ from the tables (-tables +History):\n%s", filepath.Base(p), diff)
+		}
+	}
+	if got := registryHistories(t, path, 1)[0]; got.Cert.Status != "suspended" {
+		t.Errorf("certificate 0 (the one with the document): status %q after Suspend", got.Cert.Status)
+	}
+}

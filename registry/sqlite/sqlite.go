@@ -105,11 +105,15 @@ var migrations = []string{
 	// Version 3: each certificate's history as one document (histdoc.go),
 	// so that a lookup reads one row. Rows are written with each change;
 	// certificates recorded before have none until their next change or
-	// Compact, and are read from the three tables meanwhile.
+	// Compact, and are read from the three tables meanwhile. The key is a
+	// hash of the number (histKey): an integer key keeps the B-tree's
+	// inner pages small (a text key, WITHOUT ROWID, puts whole rows in
+	// them, and a lookup then reads several pages).
 	`CREATE TABLE history (
-		number TEXT PRIMARY KEY,
+		id INTEGER PRIMARY KEY,
+		number TEXT NOT NULL,
 		doc BLOB NOT NULL
-	) WITHOUT ROWID;`,
+	);`,
 }
 
 // Open opens (creating if needed) the registry in the SQLite file at
@@ -162,7 +166,7 @@ var bulkInserts = map[string]struct {
 	"insTerm":    {`INSERT OR IGNORE INTO terms (kind, term, number)`, 3},
 	"insNode":    {`INSERT OR FAIL INTO nodes (id, hash)`, 2},
 	"insRequest": {`INSERT OR FAIL INTO requests (key, fingerprint, seq)`, 3},
-	"insHistory": {`INSERT OR FAIL INTO history (number, doc)`, 2},
+	"insHistory": {`INSERT OR IGNORE INTO history (id, number, doc)`, 3},
 }
 
 func bulkQueries() []query {
@@ -299,7 +303,7 @@ var readQueries = []query{
 	{"check", `SELECT ` + certCols + `, COALESCE((SELECT MAX(v.version) FROM versions v WHERE v.number = c.number AND v.digest = ?), 0) FROM certs c WHERE c.number = ?`},
 	{"events", `SELECT seq, number, leaf FROM events WHERE number = ? ORDER BY seq`},
 	// historyDoc reads a certificate's history document (histdoc.go).
-	{"historyDoc", `SELECT doc FROM history WHERE number = ?`},
+	{"historyDoc", `SELECT number, doc FROM history WHERE id = ?`},
 	// history reads a certificate's row (kind 0), versions (1) and events
 	// (2) with one statement, so in one read transaction; without ORDER BY
 	// (two temporary B-trees per lookup), store.ScanHistory sorts.
@@ -330,8 +334,10 @@ var writeQueries = []query{
 	{"insTerm", `INSERT OR IGNORE INTO terms (kind, term, number) VALUES (?, ?, ?)`},
 	{"insNode", `INSERT OR FAIL INTO nodes (id, hash) VALUES (?, ?)`},
 	{"insRequest", `INSERT OR FAIL INTO requests (key, fingerprint, seq) VALUES (?, ?, ?)`},
-	{"insHistory", `INSERT OR FAIL INTO history (number, doc) VALUES (?, ?)`},
-	{"putHistory", `INSERT INTO history (number, doc) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET doc = excluded.doc`},
+	// A number whose key another number holds gets no document (see
+	// histKey).
+	{"insHistory", `INSERT OR IGNORE INTO history (id, number, doc) VALUES (?, ?, ?)`},
+	{"putHistory", `INSERT INTO history (id, number, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc WHERE number = excluded.number`},
 	{"putBody", `INSERT INTO bodies (id, status, json, updated) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET status = excluded.status, json = excluded.json, updated = excluded.updated`},
 	{"putSeal", `INSERT INTO seal_certs (spki, body_id, not_before, not_after, der, added) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (spki) DO UPDATE SET not_before = excluded.not_before, not_after = excluded.not_after`},
 	{"setLogSize", `UPDATE log_head SET size = ? WHERE id = 1`},
@@ -511,8 +517,9 @@ func (t *sqliteTx) Write(ctx context.Context, w *store.Writes) error {
 // (which hold w's rows by now) and replaced.
 func (t *sqliteTx) writeHistories(ctx context.Context, w *store.Writes) error {
 	docs := newHistories(w, nil)
-	if err := t.insert(ctx, "insHistory", 2, len(docs), func(args []any, i int) []any {
-		return append(args, w.NewCerts[i].Number, docs[i])
+	if err := t.insert(ctx, "insHistory", 3, len(docs), func(args []any, i int) []any {
+		n := w.NewCerts[i].Number
+		return append(args, histKey(n), n, docs[i])
 	}); err != nil {
 		return err
 	}
@@ -543,7 +550,7 @@ func (t *sqliteTx) writeHistories(ctx context.Context, w *store.Writes) error {
 			return fmt.Errorf("sqlite: history of %s: %w", n, err)
 		}
 		buf = appendHistDoc(buf[:0], &h)
-		if _, err := t.stmt(ctx, "putHistory").ExecContext(ctx, n, buf); err != nil {
+		if _, err := t.stmt(ctx, "putHistory").ExecContext(ctx, histKey(n), n, buf); err != nil {
 			return writeErr("putHistory", err)
 		}
 	}
@@ -764,11 +771,12 @@ func (r reader) History(ctx context.Context, number string) (store.History, erro
 		return store.History{}, err
 	}
 	var doc []byte
-	err := r.stmt(ctx, "historyDoc").QueryRowContext(context.WithoutCancel(ctx), number).Scan(&doc)
+	var holder string
+	err := r.stmt(ctx, "historyDoc").QueryRowContext(context.WithoutCancel(ctx), histKey(number)).Scan(&holder, &doc)
 	switch {
-	case err == nil:
+	case err == nil && holder == number:
 		return decodeHistDoc(number, doc)
-	case !errors.Is(err, sql.ErrNoRows):
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return store.History{}, err
 	}
 	return r.tableHistory(ctx, number)
