@@ -21,9 +21,9 @@ import (
 // gets its row on its next change or from Compact.
 //
 // Rows are keyed by histKey(number) and hold the number: a number whose
-// key is taken by another number (a hash collision, about one in 10^12
-// for a pair of numbers among 3 million) gets no document and is always
-// read from the three tables.
+// key is taken by another number (a collision of 62-bit hashes, about
+// one in 10^12 for 3 million numbers that are not decimal) gets no
+// document and is always read from the three tables.
 //
 // The document, all integers unsigned varints unless noted:
 //
@@ -38,13 +38,37 @@ import (
 // Versions are in version order and events in sequence order.
 const histFormat = 1
 
-// histKey is the history row key of a certificate number: its 64-bit
-// FNV-1a hash. It is stored: changing it needs a schema migration. A
+// histKey is the history row key of a certificate number: the number's
+// value when it is a decimal number of 1 to 18 digits without a leading
+// zero (CCC numbers have 16), so that certificates issued in number
+// order are appended to the table, and otherwise a negative key from its
+// 64-bit FNV-1a hash (random inserts: an import writes most of its
+// batch's pages). It is stored: changing it needs a schema migration. A
 // variable so that tests can make keys collide.
 var histKey = func(number string) int64 {
+	if v, ok := decimalKey(number); ok {
+		return v
+	}
 	h := fnv.New64a()
 	h.Write([]byte(number))
-	return int64(h.Sum64())
+	return -1 - int64(h.Sum64()>>2)
+}
+
+// decimalKey returns the value of a decimal number of 1 to 18 digits
+// with no leading zero.
+func decimalKey(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 || s[0] == '0' && len(s) > 1 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
 }
 
 // errHistDoc reports a history document that does not decode: a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -335,5 +336,31 @@ func TestHistoryKeyCollision(t *testing.T) {
 	}
 	if got := registryHistories(t, path, 1)[0]; got.Cert.Status != "suspended" {
 		t.Errorf("certificate 0 (the one with the document): status %q after Suspend", got.Cert.Status)
+	}
+}
+
+func TestHistKey(t *testing.T) {
+	for _, n := range []string{"1", "2024000000000000", "999999999999999999"} {
+		v, _ := decimalKey(n)
+		if got := histKey(n); got != v || got <= 0 || fmt.Sprint(got) != n {
+			t.Errorf("histKey(%q) = %d; want the number's value", n, got)
+		}
+	}
+	seen := map[int64]string{}
+	for _, n := range []string{"", "0123", "123a", "CQC2024-001", "1000000000000000000", "中国2024", "-5", "+5"} {
+		k := histKey(n)
+		if k >= 0 {
+			t.Errorf("histKey(%q) = %d; want a negative (hash) key", n, k)
+		}
+		if k != histKey(n) {
+			t.Errorf("histKey(%q) is not stable", n)
+		}
+		if o, dup := seen[k]; dup {
+			t.Errorf("histKey(%q) = histKey(%q)", n, o)
+		}
+		seen[k] = n
+	}
+	if histKey("2024000000000001") <= histKey("2024000000000000") {
+		t.Error("decimal numbers do not keep their order")
 	}
 }
