@@ -8,6 +8,15 @@
 // Every acknowledged change is on disk: commits are synchronous
 // (PRAGMA synchronous=FULL), so a crash or kill -9 loses nothing that a
 // change call returned without error for.
+//
+// Besides the tables of record (certificates, versions, log events), the
+// file keeps each certificate's whole history as one document in the
+// history table, written in the same transaction as every change, so
+// that History, the public lookup, reads one row. It is a copy for
+// speed: it makes the file about twice as large (10.5 GB instead of
+// 5.5 GB for 3 million generated certificates) and imports slower, and a
+// public lookup on 3 million certificates takes about 110 us of CPU
+// instead of 180 (BENCHMARKS.md).
 package sqlite
 
 import (
