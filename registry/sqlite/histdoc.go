@@ -246,6 +246,20 @@ func newHistories(w *store.Writes, buf []byte) (docs [][]byte) {
 			p.events = append(p.events, e)
 		}
 	}
+	// One buffer for all the documents, sized up front: growing it by
+	// appending cost more than encoding.
+	size := len(buf)
+	for i := range all {
+		p := &all[i]
+		size += 64 + len(p.cert.Status) + len(p.cert.Reason) + len(p.cert.BodyID) + len(p.cert.Scheme) + len(p.cert.Products)
+		for _, v := range p.versions {
+			size += 64 + len(v.JSON)
+		}
+		for _, e := range p.events {
+			size += 16 + len(e.Leaf)
+		}
+	}
+	buf = slices.Grow(buf, size-len(buf))
 	docs = make([][]byte, len(all))
 	for i := range all {
 		p := &all[i]
