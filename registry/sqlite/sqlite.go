@@ -13,10 +13,10 @@
 // file keeps each certificate's whole history as one document in the
 // history table, written in the same transaction as every change, so
 // that History, the public lookup, reads one row. It is a copy for
-// speed: it makes the file about twice as large (10.5 GB instead of
-// 5.5 GB for 3 million generated certificates) and imports slower, and a
-// public lookup on 3 million certificates takes about 110 us of CPU
-// instead of 180 (BENCHMARKS.md).
+// speed: the file is nearly twice as large (10.2 GB instead of 5.5 GB
+// for 3 million generated certificates) and bulk imports are about 40%
+// slower, and a public lookup on 3 million certificates takes 83 to
+// 102 us of server CPU instead of 141 to 154 (BENCHMARKS.md).
 package sqlite
 
 import (
