@@ -20,8 +20,10 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
+	"errors"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -62,6 +64,7 @@ func run(ctx context.Context) error {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the serving time to this file")
 	gogc := flag.Int("gogc", 400, "garbage collector target percentage (GOGC); the lookup allocates much short-lived memory")
 	static := flag.Bool("static", false, "serve one lookup's response, computed at start, to every request with a bare net/http handler: the HTTP floor (no registry, no Harden, no recording)")
+	writes := flag.Float64("writes", 0, "changes per second while serving, as an issuing service makes them: each suspends a random certificate, or reinstates it if suspended (registry.Suspend and Reinstate, durable commits)")
 	compact := flag.Bool("compact", false, "serve a compacted copy of the registry (registry-N.compact.db in -dir, written by sqlite.Compact from the imported file if missing)")
 	flag.Parse()
 	debug.SetGCPercent(*gogc)
@@ -153,7 +156,47 @@ func run(ctx context.Context) error {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(os.Stderr, "serving %d certificates on http://%s (numbers %s .. %s; rate limit %g/s per client, burst %d)\n",
-		*n, ln.Addr(), registrytest.GenNumber(0), registrytest.GenNumber(*n-1), *rate, *burst)
+	if *writes > 0 {
+		go changeLoop(ctx, reg, *n, *writes)
+	}
+	fmt.Fprintf(os.Stderr, "serving %d certificates on http://%s (numbers %s .. %s; rate limit %g/s per client, burst %d; %g changes/s)\n",
+		*n, ln.Addr(), registrytest.GenNumber(0), registrytest.GenNumber(*n-1), *rate, *burst, *writes)
 	return httpapi.Serve(ctx, srv, ln)
+}
+
+// changeLoop makes perSecond changes a second until ctx ends: it
+// suspends a random certificate, or reinstates it if it is suspended,
+// and reports the changes made and the slowest one every 10 seconds.
+func changeLoop(ctx context.Context, reg *registry.Registry, n int, perSecond float64) {
+	t := time.NewTicker(time.Duration(float64(time.Second) / perSecond))
+	defer t.Stop()
+	report := time.NewTicker(10 * time.Second)
+	defer report.Stop()
+	var count int
+	var slowest time.Duration
+	ch := registry.Change{Reason: "load test", Actor: "loadtest"}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-report.C:
+			fmt.Fprintf(os.Stderr, "changes: %d in 10 s, slowest %s\n", count, slowest.Round(time.Microsecond))
+			count, slowest = 0, 0
+		case <-t.C:
+			number := registrytest.GenNumber(rand.IntN(n))
+			start := time.Now()
+			_, err := reg.Suspend(ctx, number, ch)
+			if errors.Is(err, registry.ErrConflict) {
+				_, err = reg.Reinstate(ctx, number, ch)
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					fmt.Fprintln(os.Stderr, "change:", err)
+				}
+				continue
+			}
+			count++
+			slowest = max(slowest, time.Since(start))
+		}
+	}
 }

@@ -136,10 +136,10 @@ func Open(ctx context.Context, path string, opts registry.Options) (*registry.Re
 }
 
 type sqliteStore struct {
-	w, r    *sql.DB
-	ws, rs  map[string]*sql.Stmt
-	inStmts [maxNodesIn + 1]atomic.Value // *sql.Stmt by id count
-	search  sync.Map                     // search SQL -> *sql.Stmt
+	w, r, h    *sql.DB
+	ws, rs, hs map[string]*sql.Stmt
+	inStmts    [maxNodesIn + 1]atomic.Value // *sql.Stmt by id count
+	search     sync.Map                     // search SQL -> *sql.Stmt
 	reader
 }
 
@@ -188,13 +188,27 @@ func bulkQueries() []query {
 }
 
 func dsn(path string, readOnly bool) string {
+	if readOnly {
+		return connDSN(path, true, -65536, 4294967296)
+	}
+	return connDSN(path, false, -65536, 4294967296)
+}
+
+// historyDSN is the DSN of the connections that read histories (the
+// public lookup): no memory map and a 2 MiB page cache (see
+// openStore).
+func historyDSN(path string) string { return connDSN(path, true, -2048, 0) }
+
+// connDSN is a connection's DSN with its page cache (PRAGMA cache_size:
+// negative, KiB) and memory map size.
+func connDSN(path string, readOnly bool, cacheKiB, mmap int64) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(30000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(OFF)")
-	q.Add("_pragma", "cache_size(-65536)")
-	q.Add("_pragma", "mmap_size(4294967296)")
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", cacheKiB))
+	q.Add("_pragma", fmt.Sprintf("mmap_size(%d)", mmap))
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")
 	} else {
@@ -254,14 +268,38 @@ func openStore(ctx context.Context, path string) (*sqliteStore, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.r = r
+	// Histories, the public lookup, are read through connections of
+	// their own. Each change to the file makes every reader connection
+	// drop its page cache and memory map when it next reads (SQLite's WAL
+	// mode); on modernc.org/sqlite, freeing a large cache hands its
+	// memory back to the OS page by page. With the 64 MiB caches and
+	// 2 GiB maps of the other readers, one change a second cut the
+	// lookup from 14,000 to 3,700 requests a second (BENCHMARKS.md). A
+	// history is one row: these connections need only the table's inner
+	// pages, and read the rest with pread.
+	h, err := sql.Open("sqlite", historyDSN(path))
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	h.SetMaxOpenConns(n)
+	h.SetMaxIdleConns(n)
+	s.h = h
 	if s.ws, err = prepare(ctx, w, append(append(readQueries, writeQueries...), bulkQueries()...)); err == nil {
-		s.rs, err = prepare(ctx, r, readQueries)
+		if s.rs, err = prepare(ctx, r, readQueries); err == nil {
+			s.hs, err = prepare(ctx, h, historyQueries())
+		}
 	}
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	s.reader = reader{stmt: func(ctx context.Context, k string) *sql.Stmt { return s.rs[k] }, q: r, nodesIn: s.nodesIn, prepared: s.prepared}
+	s.reader = reader{stmt: func(ctx context.Context, k string) *sql.Stmt {
+		if st, ok := s.hs[k]; ok {
+			return st
+		}
+		return s.rs[k]
+	}, q: r, nodesIn: s.nodesIn, prepared: s.prepared}
 	return s, nil
 }
 
@@ -282,6 +320,13 @@ func (s *sqliteStore) migrate(ctx context.Context) error {
 	if v > len(migrations) {
 		conn.ExecContext(ctx, "ROLLBACK")
 		return fmt.Errorf("migrate: the database has schema version %d, newer than this program's %d", v, len(migrations))
+	}
+	if v == len(migrations) {
+		// Up to date: no write. A write would change the WAL, and every
+		// reader connection of every process with the file open would
+		// then drop its page cache.
+		_, err := conn.ExecContext(ctx, "ROLLBACK")
+		return err
 	}
 	for i := v; i < len(migrations); i++ {
 		if _, err := conn.ExecContext(ctx, migrations[i]); err != nil {
@@ -352,6 +397,18 @@ var writeQueries = []query{
 	{"setLogSize", `UPDATE log_head SET size = ? WHERE id = 1`},
 }
 
+// historyQueries are the queries of History, prepared on its own
+// connections.
+func historyQueries() []query {
+	var qs []query
+	for _, q := range readQueries {
+		if q.name == "historyDoc" || q.name == "history" {
+			qs = append(qs, q)
+		}
+	}
+	return qs
+}
+
 func prepare(ctx context.Context, db *sql.DB, qs []query) (map[string]*sql.Stmt, error) {
 	m := map[string]*sql.Stmt{}
 	for _, q := range qs {
@@ -366,7 +423,7 @@ func prepare(ctx context.Context, db *sql.DB, qs []query) (map[string]*sql.Stmt,
 
 func (s *sqliteStore) Close() error {
 	var errs []error
-	for _, m := range []map[string]*sql.Stmt{s.ws, s.rs} {
+	for _, m := range []map[string]*sql.Stmt{s.ws, s.rs, s.hs} {
 		for _, st := range m {
 			st.Close()
 		}
@@ -380,8 +437,10 @@ func (s *sqliteStore) Close() error {
 			st.Close()
 		}
 	}
-	if s.r != nil {
-		errs = append(errs, s.r.Close())
+	for _, db := range []*sql.DB{s.r, s.h} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
 	}
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
