@@ -101,3 +101,47 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 	checkHistories(t, path)
 }
+
+// Opening a registry whose schema is up to date writes nothing: a write
+// would make every reader connection of every process with the file
+// open drop its page cache.
+func TestOpenUpToDateWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	reg, err := Open(ctx, path, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	watch, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close()
+	conn, err := watch.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	version := func() (v int64) {
+		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := version()
+	again, err := Open(ctx, path, registry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Close()
+	if after := version(); after != before {
+		t.Errorf("data_version %d -> %d: opening an up-to-date registry wrote to it", before, after)
+	}
+	if _, err := reg.RegisterBody(ctx, registrytest.GenBody(), registry.Change{}); err != nil {
+		t.Fatal(err)
+	}
+	if after := version(); after == before {
+		t.Error("data_version did not change after a write: the test cannot see writes")
+	}
+}
