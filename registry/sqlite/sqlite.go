@@ -15,8 +15,14 @@
 // that History, the public lookup, reads one row. It is a copy for
 // speed: the file is nearly twice as large (10.2 GB instead of 5.5 GB
 // for 3 million generated certificates) and bulk imports are about 40%
-// slower, and a public lookup on 3 million certificates takes 83 to
-// 102 us of server CPU instead of 141 to 154 (BENCHMARKS.md).
+// slower, and a public lookup on 3 million certificates takes about
+// 90 us of server CPU instead of about 150 (BENCHMARKS.md).
+//
+// Each change makes every reader connection drop its page cache (WAL
+// mode), which on this driver costs in proportion to the cache: History
+// reads through connections with a small cache for that reason (see
+// openStore), and a busy issuing service on the same file still slows
+// Get and Check.
 package sqlite
 
 import (
