@@ -18,9 +18,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"flag"
 	"fmt"
-	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
