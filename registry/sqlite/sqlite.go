@@ -120,8 +120,8 @@ var migrations = []string{
 	// Version 3: each certificate's history as one document (histdoc.go),
 	// so that a lookup reads one row. Rows are written with each change;
 	// certificates recorded before have none until their next change or
-	// Compact, and are read from the three tables meanwhile. The key is a
-	// hash of the number (histKey): an integer key keeps the B-tree's
+	// Compact, and are read from the three tables meanwhile. The key is
+	// an integer made from the number (histKey): it keeps the B-tree's
 	// inner pages small (a text key, WITHOUT ROWID, puts whole rows in
 	// them, and a lookup then reads several pages).
 	`CREATE TABLE history (
@@ -193,11 +193,11 @@ func bulkQueries() []query {
 	return qs
 }
 
+// dsn is the DSN of the writer (readOnly false) and of the readers
+// other than History's: a 64 MiB page cache and a memory map of up to
+// 4 GiB (modernc maps at most 2 GiB).
 func dsn(path string, readOnly bool) string {
-	if readOnly {
-		return connDSN(path, true, -65536, 4294967296)
-	}
-	return connDSN(path, false, -65536, 4294967296)
+	return connDSN(path, readOnly, -65536, 4294967296)
 }
 
 // historyDSN is the DSN of the connections that read histories (the
