@@ -50,7 +50,7 @@ func (r *Registry) RawHistory(ctx context.Context, number string) (*RawHistory, 
 		return nil, notFound("certificate", number, err)
 	}
 	now := r.now()
-	h := &RawHistory{Number: number, Versions: make([]RawVersion, 0, len(sh.Versions)), Events: make([]Event, 0, len(sh.Events))}
+	h := &RawHistory{Number: number, Versions: make([]RawVersion, 0, len(sh.Versions))}
 	for _, v := range sh.Versions {
 		rv := RawVersion{Number: v.Number, Version: v.Version, CurrentVersion: sh.Cert.Version, Revision: sh.Cert.Revision,
 			Digest: v.Digest, At: now, JSON: v.JSON}
@@ -61,12 +61,8 @@ func (r *Registry) RawHistory(ctx context.Context, number string) (*RawHistory, 
 		}
 		h.Versions = append(h.Versions, rv)
 	}
-	for _, e := range sh.Events {
-		ev, err := decodeEvent(e)
-		if err != nil {
-			return nil, err
-		}
-		h.Events = append(h.Events, ev)
+	if h.Events, err = decodeEvents(sh.Events); err != nil {
+		return nil, err
 	}
 	return h, nil
 }

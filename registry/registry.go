@@ -729,7 +729,7 @@ func (r *Registry) History(ctx context.Context, number string) (*History, error)
 		return nil, notFound("certificate", number, err)
 	}
 	now := r.now()
-	h := &History{Number: number, Versions: make([]Record, 0, len(sh.Versions)), Events: make([]Event, 0, len(sh.Events))}
+	h := &History{Number: number, Versions: make([]Record, 0, len(sh.Versions))}
 	for _, v := range sh.Versions {
 		rec, err := r.record(sh.Cert, v, now)
 		if err != nil {
@@ -737,14 +737,23 @@ func (r *Registry) History(ctx context.Context, number string) (*History, error)
 		}
 		h.Versions = append(h.Versions, *rec)
 	}
-	for _, e := range sh.Events {
+	if h.Events, err = decodeEvents(sh.Events); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// decodeEvents decodes a certificate's stored events, in order.
+func decodeEvents(es []store.Event) ([]Event, error) {
+	out := make([]Event, 0, len(es))
+	for _, e := range es {
 		ev, err := decodeEvent(e)
 		if err != nil {
 			return nil, err
 		}
-		h.Events = append(h.Events, ev)
+		out = append(out, ev)
 	}
-	return h, nil
+	return out, nil
 }
 
 // Check tells which version of certificate number has contents with

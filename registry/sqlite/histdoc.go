@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -212,9 +213,9 @@ func decodeHistDoc(number string, doc []byte) (store.History, error) {
 }
 
 // newHistories builds the history of each certificate that w creates
-// (in w.NewCerts): all its rows are in w, so nothing is read. The
-// documents are appended to buf; docs[i] is NewCerts[i]'s.
-func newHistories(w *store.Writes, buf []byte) (docs [][]byte) {
+// (in w.NewCerts): all its rows are in w, so nothing is read. docs[i] is
+// NewCerts[i]'s; the documents share one buffer.
+func newHistories(w *store.Writes) (docs [][]byte) {
 	if len(w.NewCerts) == 0 {
 		return nil
 	}
@@ -242,13 +243,13 @@ func newHistories(w *store.Writes, buf []byte) (docs [][]byte) {
 		}
 	}
 	for _, e := range w.Events {
-		if p, ok := idx[e.Number]; ok && e.Number != "" {
+		if p, ok := idx[e.Number]; ok {
 			p.events = append(p.events, e)
 		}
 	}
 	// One buffer for all the documents, sized up front: growing it by
 	// appending cost more than encoding.
-	size := len(buf)
+	size := 0
 	for i := range all {
 		p := &all[i]
 		size += 64 + len(p.cert.Status) + len(p.cert.Reason) + len(p.cert.BodyID) + len(p.cert.Scheme) + len(p.cert.Products)
@@ -259,21 +260,13 @@ func newHistories(w *store.Writes, buf []byte) (docs [][]byte) {
 			size += 16 + len(e.Leaf)
 		}
 	}
-	buf = slices.Grow(buf, size-len(buf))
+	buf := make([]byte, 0, size)
 	docs = make([][]byte, len(all))
 	for i := range all {
 		p := &all[i]
 		h := store.History{Cert: *p.cert, Versions: p.versions, Events: p.events}
-		slices.SortFunc(h.Versions, func(a, b store.Version) int { return a.Version - b.Version })
-		slices.SortFunc(h.Events, func(a, b store.Event) int {
-			switch {
-			case a.Seq < b.Seq:
-				return -1
-			case a.Seq > b.Seq:
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(h.Versions, func(a, b store.Version) int { return cmp.Compare(a.Version, b.Version) })
+		slices.SortFunc(h.Events, func(a, b store.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 		start := len(buf)
 		buf = appendHistDoc(buf, &h)
 		docs[i] = buf[start:len(buf):len(buf)]

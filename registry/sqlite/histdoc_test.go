@@ -104,18 +104,27 @@ func FuzzHistDoc(f *testing.F) {
 	})
 }
 
+// mustOpenStore opens the registry file at path as a store; the caller
+// closes it.
+func mustOpenStore(t *testing.T, path string) *sqliteStore {
+	t.Helper()
+	s, err := openStore(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // registryHistories reads the histories of the first n generated
 // certificates from the registry file at path.
 func registryHistories(t *testing.T, path string, n int) []store.History {
 	t.Helper()
 	ctx := context.Background()
-	s, err := openStore(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpenStore(t, path)
 	defer s.Close()
 	out := make([]store.History, n)
 	for i := range out {
+		var err error
 		if out[i], err = s.History(ctx, registrytest.GenNumber(i)); err != nil {
 			t.Fatal(err)
 		}
@@ -128,10 +137,7 @@ func registryHistories(t *testing.T, path string, n int) []store.History {
 func checkHistories(t *testing.T, path string) (docs int) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := openStore(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpenStore(t, path)
 	defer s.Close()
 	rows, err := s.r.QueryContext(ctx, "SELECT number, doc FROM history ORDER BY number")
 	if err != nil {
@@ -166,10 +172,7 @@ func checkHistories(t *testing.T, path string) (docs int) {
 // countRows counts the rows of table in the registry file at path.
 func countRows(t *testing.T, path, table string) int {
 	t.Helper()
-	s, err := openStore(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpenStore(t, path)
 	defer s.Close()
 	var n int
 	if err := s.r.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
@@ -311,10 +314,7 @@ func TestHistoryKeyCollision(t *testing.T) {
 	reg.Close()
 	want := make([]store.History, 30)
 	func() {
-		s, err := openStore(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := mustOpenStore(t, path)
 		defer s.Close()
 		for i := range want {
 			if want[i], err = s.tableHistory(ctx, registrytest.GenNumber(i)); err != nil {

@@ -590,7 +590,7 @@ func (t *sqliteTx) Write(ctx context.Context, w *store.Writes) error {
 // is built from w; a changed one's is read back from the three tables
 // (which hold w's rows by now) and replaced.
 func (t *sqliteTx) writeHistories(ctx context.Context, w *store.Writes) error {
-	docs := newHistories(w, nil)
+	docs := newHistories(w)
 	if err := t.insert(ctx, "insHistory", 3, len(docs), func(args []any, i int) []any {
 		n := w.NewCerts[i].Number
 		return append(args, histKey(n), n, docs[i])
